@@ -1,0 +1,287 @@
+"""The `Ledger`: commands that append events and queries that return plain data.
+
+One `Ledger` per process (the web app keeps it in `app.extensions`). Commands validate through a
+`Batch` and save once; queries read stored events into `EventRecord`s and fold them with pure
+functions. As-of (business time) and known-at (ledger time) filter the records before folding,
+registry included, so a question about the past sees the registry as it was then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.utils import Environment, EnvType
+from sqlalchemy import create_engine, text
+
+from . import tables
+from .batch import Batch, Outcome
+from .calendar import LOCAL_TZ, WorkingCalendar
+from .domain.case import case_id
+from .domain.casefile import fold_case, history_steps
+from .domain.errors import ConcurrentAppend, InvalidField, Refused, StoreError, UnknownReference
+from .domain.events import LedgerAggregate, LedgerEvent
+from .domain.records import EventRecord, filter_records
+from .domain.registry import REGISTRY_ID, RegistryState
+from .domain.schema import parse_event
+from .domain.values import parse_timestamp
+from .interchange import read_lines
+from .store import LedgerRecorder, StoreConfig
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class LedgerApplication(Application[UUID]):
+    """The eventsourcing application holding every event (table `stored_events` / `ledger_events`)."""
+
+    name = "Ledger"
+    log_section_size = 1000
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Configuration comes from the store URL only, never from stray environment variables.
+        return Environment(name, dict(env or {}))
+
+
+@dataclass
+class ImportReport:
+    """The outcome of an all-or-nothing import: refused lines, or what was appended."""
+
+    refused: list[tuple[int, str]] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    lines: int = 0
+    dry_run: bool = False
+
+    @property
+    def appended(self) -> int:
+        return sum(1 for o in self.outcomes if not o.duplicate)
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for o in self.outcomes if o.duplicate)
+
+
+class BatchRefused(Refused):
+    """Some events of an all-or-nothing batch were refused; `errors` lists (index, message, field)."""
+
+    def __init__(self, errors: list[tuple[int, str, str | None]]) -> None:
+        super().__init__("; ".join(f"#{i}: {message}" for i, message, _ in errors))
+        self.errors = errors
+
+
+class Ledger:
+    """The public facade over one store."""
+
+    def __init__(self, url: str | None = None, *, clock: Clock | None = None) -> None:
+        self.config = StoreConfig.from_url(url)
+        self.clock: Clock = clock or utc_now
+        if self.config.kind == "sqlite":
+            Path(self.config.sqlite_path or "ledger.db").absolute().parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(
+            self.config.sqlalchemy_url(), connect_args=self.config.sqlalchemy_connect_args()
+        )
+        try:
+            if self.config.kind == "postgres" and self.config.schema:
+                with self.engine.begin() as connection:
+                    connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.config.schema}"'))
+            self.app = LedgerApplication(env=self.config.es_env())
+            tables.create_all(self.engine)
+        except Exception as error:  # the drivers raise errors of many kinds; all mean "cannot open"
+            self.engine.dispose()
+            raise StoreError(f"cannot open the store {self.config.url}: {error}") from error
+        self.recorder = cast(LedgerRecorder, self.app.recorder)
+
+    def close(self) -> None:
+        self.app.close()
+        self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- loading aggregates -------------------------------------------------------------------
+
+    def load(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate:
+        """The aggregate as it stands, or an empty one if it has no events yet."""
+        try:
+            return cast(LedgerAggregate, self.app.repository.get(aggregate_id))
+        except AggregateNotFoundError:
+            return cls.shell(aggregate_id, self.clock())
+
+    def locate(self, originator_id: UUID, version: int) -> tuple[int, datetime] | None:
+        """(position, recorded time) of one stored event."""
+        positions = self.recorder.positions_of(originator_id)
+        if version not in positions:
+            return None
+        events = list(self.app.events.get(originator_id, gt=version - 1, lte=version))
+        return positions[version], events[0].timestamp
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def batch(self) -> Batch:
+        return Batch(self, clock=self.clock)
+
+    def append(
+        self, objs: dict[str, Any] | list[dict[str, Any]], *, source: str, actor: str | None = None
+    ) -> list[Outcome]:
+        """Append one event or a list of them, all or nothing (web forms and the API)."""
+        items = objs if isinstance(objs, list) else [objs]
+        for attempt in range(3):
+            batch = self.batch()
+            errors: list[tuple[int, str, str | None]] = []
+            for index, obj in enumerate(items):
+                try:
+                    batch.add(parse_event(obj, actor=actor), source=source)
+                except Refused as refusal:
+                    errors.append((index, str(refusal), refusal.field))
+            if errors:
+                raise BatchRefused(errors)
+            try:
+                return batch.commit()
+            except ConcurrentAppend:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def import_lines(self, lines: Iterable[str], *, dry_run: bool = False, source: str = "import") -> ImportReport:
+        """SPEC §8: validate every line in file order; append nothing if any is refused."""
+        parsed = list(read_lines(lines))
+        for attempt in range(3):
+            report = ImportReport(lines=len(parsed), dry_run=dry_run)
+            batch = self.batch()
+            envelopes = []
+            for line in parsed:
+                if line.error is not None:
+                    report.refused.append((line.number, line.error))
+                    continue
+                try:
+                    envelopes.append((line.number, parse_event(line.obj)))
+                except Refused as refusal:
+                    report.refused.append((line.number, str(refusal)))
+            batch.prefetch_keys([e.key for _, e in envelopes if e.key is not None])
+            for number, envelope in envelopes:
+                try:
+                    batch.add(envelope, source=source)
+                except Refused as refusal:
+                    report.refused.append((number, str(refusal)))
+            report.refused.sort()
+            if report.refused or dry_run:
+                report.outcomes = batch.outcomes
+                return report
+            try:
+                report.outcomes = batch.commit()
+                return report
+            except ConcurrentAppend:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def restore_lines(self, lines: Iterable[str]) -> ImportReport:
+        """Load an export into an empty store, keeping recorded times, sources and event ids."""
+        if self.event_count():
+            raise StoreError("restore needs an empty store; this one already holds events")
+        report = ImportReport()
+        batch = self.batch()
+        for line in read_lines(lines):
+            report.lines += 1
+            if line.error is not None:
+                report.refused.append((line.number, line.error))
+                continue
+            try:
+                obj = line.obj
+                for name in ("recorded", "source", "event"):
+                    if not isinstance(obj.get(name), str):
+                        raise InvalidField(f"an export line needs '{name}'", field=name)
+                if obj["source"] not in ("web", "api", "import"):
+                    raise InvalidField(f"unknown source {obj['source']!r}", field="source")
+                recorded = parse_timestamp(obj["recorded"], "recorded")
+                batch.add(parse_event(obj), source=obj["source"], recorded=recorded, expected_event=obj["event"])
+            except Refused as refusal:
+                report.refused.append((line.number, str(refusal)))
+        if not report.refused:
+            report.outcomes = batch.commit()
+        return report
+
+    # --- queries ------------------------------------------------------------------------------
+
+    def event_count(self) -> int:
+        return int(self.recorder.max_notification_id() or 0)
+
+    def records(self, *, start: int = 1, batch_size: int = 1000) -> Iterator[EventRecord]:
+        """Every stored event in log order."""
+        position = start - 1
+        while True:
+            notifications = self.app.recorder.select_notifications(
+                start=position, limit=batch_size, inclusive_of_start=False
+            ) if position else self.app.recorder.select_notifications(start=None, limit=batch_size)
+            if not notifications:
+                return
+            for notification in notifications:
+                event = cast(LedgerEvent, self.app.mapper.to_domain_event(notification))
+                yield EventRecord.from_event(event, notification.id)
+            position = notifications[-1].id
+
+    def stream_records(self, aggregate_id: UUID) -> list[EventRecord]:
+        """One aggregate's events, in log order."""
+        positions = self.recorder.positions_of(aggregate_id)
+        events = cast(list[LedgerEvent], list(self.app.events.get(aggregate_id)))
+        return [EventRecord.from_event(e, positions[e.originator_version]) for e in events]
+
+    def registry_as_of(self, as_of: date | None = None, known_at: datetime | None = None) -> RegistryState:
+        """The registry folded from its events visible at as-of / known-at."""
+        state = RegistryState()
+        for record in filter_records(self.stream_records(REGISTRY_ID), as_of, known_at):
+            state.apply(record.type, record.at, record.fields)
+        return state
+
+    def history(
+        self, case: str, *, as_of: date | None = None, known_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """A case's events with both times and the state after each, as plain data."""
+        as_of = as_of or self.clock().astimezone(LOCAL_TZ).date()
+        all_records = self.stream_records(case_id(case))
+        if not all_records:
+            raise UnknownReference(f"unknown case {case!r}", field="case")
+        records = filter_records(all_records, as_of, known_at)
+        registry = self.registry_as_of(as_of, known_at)
+        calendar = WorkingCalendar(registry.calendar_overrides())
+        steps = history_steps(records, registry, calendar)
+        final = fold_case(records, registry, calendar).snapshot(as_of) if records else None
+        return {
+            "case": case,
+            "as_of": as_of.isoformat(),
+            "known_at": known_at.isoformat() if known_at else None,
+            "calendar": calendar.version,
+            "events": [
+                {**_record_dict(step["record"]), "out_of_order": step["out_of_order"], "state": step["state"]}
+                for step in steps
+            ],
+            "hidden": len(all_records) - len(records),
+            "state": final,
+        }
+
+
+def _record_dict(record: EventRecord) -> dict[str, Any]:
+    return {
+        "position": record.position,
+        "event": record.event,
+        "type": record.type,
+        "at": record.at.isoformat(),
+        "recorded": record.recorded.isoformat(),
+        "by": record.by,
+        "agency": record.actor_agency,
+        "source": record.source,
+        "id": record.key,
+        "note": record.note,
+        "fields": dict(record.fields),
+    }

@@ -1,0 +1,199 @@
+"""A unit of work: events validated one by one against the ledger plus the batch so far, then
+saved in one transaction (one `save` of the library), all or nothing.
+
+Each event is checked against the registry and its case *as they would be* after the events
+before it in the batch; a refused event changes nothing, so the events after it are judged as if
+it had never been offered. The events are saved in the order they were offered, so the log keeps
+a file's order even when its lines interleave cases and registry changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from .domain.case import Case, case_id
+from .domain.errors import ConcurrentAppend, KeyConflict, OutOfOrder
+from .domain.events import LedgerAggregate, ledger_event_id
+from .domain.programme import AgencyYear, agency_year_id
+from .domain.registry import REGISTRY_ID, Registry
+from .domain.schema import Envelope
+
+if TYPE_CHECKING:
+    from .application import Ledger
+
+#: SPEC §4: a claimed time more than this after the ledger's clock is refused.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one offered event."""
+
+    event: str  # the ledger event id (of the original, for a duplicate)
+    type: str
+    case: str | None
+    key: str | None
+    duplicate: bool
+    originator_id: UUID
+    version: int
+    recorded: datetime | None = None
+    position: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "event": self.event,
+            "type": self.type,
+            "case": self.case,
+            "id": self.key,
+            "duplicate": self.duplicate,
+            "recorded": self.recorded.isoformat() if self.recorded else None,
+            "position": self.position,
+        }
+
+
+class Batch:
+    def __init__(self, ledger: Ledger, *, clock: Callable[[], datetime]) -> None:
+        self._ledger = ledger
+        self._clock = clock
+        self.registry: Registry = ledger.load(REGISTRY_ID, Registry)  # type: ignore[assignment]
+        self._aggregates: dict[UUID, LedgerAggregate] = {REGISTRY_ID: self.registry}
+        self._events: list[Any] = []
+        self._known_keys: dict[str, tuple[str, UUID, int]] = {}
+        self._key_rows: list[tuple[str, str, str, int]] = []
+        self.outcomes: list[Outcome] = []
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def prefetch_keys(self, keys: Sequence[str]) -> None:
+        """Look up many idempotency ids at once (an import knows them all in advance)."""
+        wanted = [k for k in set(keys) if k not in self._known_keys]
+        if wanted:
+            self._known_keys.update(self._ledger.recorder.lookup_keys(wanted))
+
+    def add(
+        self,
+        envelope: Envelope,
+        *,
+        source: str,
+        recorded: datetime | None = None,
+        expected_event: str | None = None,
+    ) -> Outcome:
+        """Validate one event and stage it; raise `Refused` (changing nothing) if it is refused.
+
+        `recorded` and `expected_event` are for `ledger restore`, which keeps an export's
+        recorded times and checks that each event lands under the id it had."""
+        now = recorded or self._clock()
+        if envelope.at > now + FUTURE_TOLERANCE:
+            raise OutOfOrder(
+                f"claimed time {envelope.at.isoformat()} is in the future (the ledger's clock is {now.isoformat()})",
+                field="at",
+            )
+        if envelope.key is not None:
+            duplicate = self._duplicate(envelope)
+            if duplicate is not None:
+                self.outcomes.append(duplicate)
+                return duplicate
+
+        aggregate = self._aggregate_for(envelope)
+        if expected_event is not None and ledger_event_id(aggregate.id, aggregate.version + 1) != expected_event:
+            raise OutOfOrder(
+                f"event {expected_event} does not fall at its place in its stream"
+                f" (an export with missing or reordered lines?)",
+                field="event",
+            )
+        if isinstance(aggregate, Registry):
+            aggregate.record(envelope, source=source, timestamp=now)
+        else:
+            assert isinstance(aggregate, (Case, AgencyYear))
+            aggregate.record(envelope, self.registry.state, source=source, timestamp=now)
+        self._events.extend(aggregate.collect_events())
+        outcome = Outcome(
+            event=ledger_event_id(aggregate.id, aggregate.version),
+            type=envelope.type,
+            case=envelope.case,
+            key=envelope.key,
+            duplicate=False,
+            originator_id=aggregate.id,
+            version=aggregate.version,
+        )
+        if envelope.key is not None:
+            digest = envelope.digest()
+            self._known_keys[envelope.key] = (digest, aggregate.id, aggregate.version)
+            self._key_rows.append((envelope.key, digest, aggregate.id.hex, aggregate.version))
+        self.outcomes.append(outcome)
+        return outcome
+
+    def _duplicate(self, envelope: Envelope) -> Outcome | None:
+        assert envelope.key is not None
+        if envelope.key not in self._known_keys:
+            self.prefetch_keys([envelope.key])
+        known = self._known_keys.get(envelope.key)
+        if known is None:
+            return None
+        digest, originator_id, version = known
+        if digest != envelope.digest():
+            raise KeyConflict(
+                f"id {envelope.key!r} is already in the ledger for a different event", field="id"
+            )
+        return Outcome(
+            event=ledger_event_id(originator_id, version),
+            type=envelope.type,
+            case=envelope.case,
+            key=envelope.key,
+            duplicate=True,
+            originator_id=originator_id,
+            version=version,
+        )
+
+    def _aggregate_for(self, envelope: Envelope) -> LedgerAggregate:
+        family = envelope.family
+        if family == "registry":
+            return self.registry
+        if family == "case":
+            assert envelope.case is not None
+            return self._get(case_id(envelope.case), Case)
+        return self._get(agency_year_id(envelope.fields["agency"], envelope.fields["year"]), AgencyYear)
+
+    def _get(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate:
+        aggregate = self._aggregates.get(aggregate_id)
+        if aggregate is None:
+            aggregate = self._ledger.load(aggregate_id, cls)
+            self._aggregates[aggregate_id] = aggregate
+        return aggregate
+
+    def commit(self) -> list[Outcome]:
+        """Save every staged event in one transaction; fill in positions and recorded times."""
+        if self._events:
+            try:
+                recordings = self._ledger.app.save(*self._events, keys=self._key_rows)
+            except IntegrityError:
+                raise ConcurrentAppend(
+                    "another writer changed the same case or registry, or used the same id, at the same time;"
+                    " nothing was appended"
+                ) from None
+            where = {
+                (r.domain_event.originator_id, r.domain_event.originator_version): (
+                    r.notification.id,
+                    r.domain_event.timestamp,
+                )
+                for r in recordings
+            }
+            self._events = []
+            self._key_rows = []
+        else:
+            where = {}
+        for i, outcome in enumerate(self.outcomes):
+            found = where.get((outcome.originator_id, outcome.version))
+            if found is None and outcome.duplicate:
+                found = self._ledger.locate(outcome.originator_id, outcome.version)
+            if found is not None:
+                self.outcomes[i] = replace(outcome, position=found[0], recorded=found[1])
+        return self.outcomes
+

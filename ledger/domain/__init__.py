@@ -1,0 +1,1 @@
+"""The pure domain: events, aggregates, the registry, the schema, and the case fold. No I/O."""

@@ -1,0 +1,326 @@
+"""The `Case` aggregate (SPEC §4): one stream per case reference, validated before it records.
+
+The aggregate keeps just what validation needs, as the case stands in the ledger in log order:
+its lead, its consultations and their status, an open supplement pause, whether it is resolved.
+Who may act is judged with the registry as of the event's claimed time. Everything the rules
+need (due dates, lateness) is computed elsewhere, from the events, by pure functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from ..calendar import local_date
+from .errors import InvalidField, InvalidState, NotPermitted, OutOfOrder, UnknownReference
+from .events import LEDGER_NAMESPACE, LedgerAggregate, LedgerEvent
+from .registry import Posting, RegistryState
+from .schema import Envelope
+from .values import parse_date
+
+
+def case_id(reference: str) -> UUID:
+    """Deterministic aggregate id from the case reference: look-ups need no index."""
+    return uuid5(LEDGER_NAMESPACE, f"case/{reference}")
+
+
+@dataclass
+class Lead:
+    agency: str
+    official: str
+    at: datetime
+
+
+@dataclass
+class Consultation:
+    id: str
+    to: str
+    requested_at: datetime
+    status: str = "open"  # open | answered | withdrawn
+
+
+class Case(LedgerAggregate):
+    """A case's validation state; its events are the facts every delay is computed from."""
+
+    def init_state(self) -> None:
+        super().init_state()
+        self.reference: str = ""
+        self.opened_at: datetime | None = None
+        self.lead: Lead | None = None
+        self.consultations: dict[str, Consultation] = {}
+        self.pause_at: datetime | None = None
+        self.resolved = False
+
+    @property
+    def is_opened(self) -> bool:
+        return self.opened_at is not None
+
+    # --- recording ----------------------------------------------------------------------------
+
+    def record(
+        self, envelope: Envelope, registry: RegistryState, *, source: str, timestamp: datetime
+    ) -> None:
+        """Refuse the event if the registry (as of its claimed time) or the case forbid it."""
+        assert envelope.by is not None
+        actor = registry.actor_at(envelope.by, envelope.at)
+        if envelope.type == "CaseOpened":
+            if self.is_opened:
+                raise InvalidState(f"case {envelope.case!r} is already opened", field="case")
+        else:
+            if not self.is_opened:
+                raise UnknownReference(f"unknown case {envelope.case!r}", field="case")
+            if self.resolved and envelope.type != "FindingRecorded":
+                raise InvalidState(f"case {envelope.case!r} is resolved; only findings may follow", field="case")
+            assert self.opened_at is not None
+            _not_before(envelope.at, self.opened_at, "the case was opened")
+        check = getattr(self, f"_check_{envelope.type}")
+        check(envelope, registry, actor)
+        self.trigger_event(
+            CASE_EVENT_CLASSES[envelope.type],
+            timestamp=timestamp,
+            at=envelope.at,
+            by=envelope.by,
+            actor_agency=actor.agency,
+            case=envelope.case,
+            key=envelope.key,
+            source=source,
+            note=envelope.note,
+            fields=dict(envelope.fields),
+        )
+
+    # --- checks, one per type (SPEC §4 "who may do it" and "refused") -------------------------
+
+    def _check_CaseOpened(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        if registry.procedure_at(e.fields["procedure"], e.at) is None:
+            raise UnknownReference(f"unknown procedure {e.fields['procedure']!r}", field="procedure")
+        _due_not_before_act(e, "due")
+
+    def _check_LeadAssigned(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        agency = e.fields["agency"]
+        registry.require_agency(agency, e.at, "agency")
+        _official_of(registry, e.fields["official"], agency, e.at, "official")
+        if self.lead is not None and not (e.fields.get("reason") or "").strip():
+            raise InvalidField("a 'reason' is required when a lead is replaced", field="reason")
+
+    def _check_CoordinatorAssigned(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        agency = e.fields["agency"]
+        registry.require_agency(agency, e.at, "agency")
+        if e.fields.get("official") is not None:
+            _official_of(registry, e.fields["official"], agency, e.at, "official")
+
+    def _check_ConsultationRequested(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        self._require_lead_agency(e, registry, actor)
+        consultation = e.fields["consultation"]
+        if consultation in self.consultations:
+            raise InvalidState(f"consultation {consultation!r} already exists in this case", field="consultation")
+        registry.require_agency(e.fields["to"], e.at, "to")
+        if "due" in e.fields and "due_days" in e.fields:
+            raise InvalidField("give either 'due' or 'due_days', not both", field="due")
+        _due_not_before_act(e, "due")
+
+    def _check_ConsultationHandlerDesignated(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        consultation = self._open_consultation(e)
+        consulted = self._require_consulted_agency(e, registry, actor, consultation)
+        _official_of(registry, e.fields["official"], consulted, e.at, "official")
+
+    def _check_ConsultationAnswered(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        consultation = self._open_consultation(e)
+        self._require_consulted_agency(e, registry, actor, consultation)
+        if e.fields.get("refer_to") is not None and e.fields["refer_to"] not in registry.agencies:
+            raise UnknownReference(f"unknown agency {e.fields['refer_to']!r}", field="refer_to")
+
+    def _check_ConsultationWithdrawn(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        self._open_consultation(e)
+        self._require_lead_agency(e, registry, actor)
+
+    def _check_SupplementRequested(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        self._require_lead_agency(e, registry, actor)
+        if self.pause_at is not None:
+            raise InvalidState("a supplement request is already open; record its receipt first")
+
+    def _check_SupplementReceived(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        self._require_lead_agency(e, registry, actor)
+        if self.pause_at is None:
+            raise InvalidState("no supplement request is open in this case")
+        _not_before(e.at, self.pause_at, "the supplement was requested")
+
+    def _check_ApologyIssued(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        self._require_lead_agency(e, registry, actor)
+        if actor.role not in ("head", "deputy_head"):
+            raise NotPermitted(
+                f"an apology is issued by the head or a deputy head of the lead agency, not a {actor.role}",
+                field="by",
+            )
+        _due_not_before_act(e, "new_due")
+
+    def _check_CaseResolved(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        self._require_lead_agency(e, registry, actor)
+
+    def _check_FindingRecorded(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        _require_inspector(actor)
+        consultation = e.fields.get("consultation")
+        if consultation is not None and consultation not in self.consultations:
+            raise UnknownReference(f"unknown consultation {consultation!r} in this case", field="consultation")
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _require_lead_agency(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        if self.lead is None:
+            raise InvalidState(f"case {self.reference!r} has no lead yet; assign one first")
+        holder = registry.successor_at(self.lead.agency, e.at)
+        if actor.agency != holder:
+            raise NotPermitted(
+                f"only an official of the lead agency {holder} may record {e.type}; {e.by} is of {actor.agency}",
+                field="by",
+            )
+        _not_before(e.at, self.lead.at, "the lead was assigned")
+
+    def _open_consultation(self, e: Envelope) -> Consultation:
+        ref = e.fields["consultation"]
+        consultation = self.consultations.get(ref)
+        if consultation is None:
+            raise UnknownReference(f"unknown consultation {ref!r} in this case", field="consultation")
+        if consultation.status != "open":
+            raise InvalidState(f"consultation {ref!r} is already {consultation.status}", field="consultation")
+        _not_before(e.at, consultation.requested_at, "the consultation was requested")
+        return consultation
+
+    def _require_consulted_agency(
+        self, e: Envelope, registry: RegistryState, actor: Posting, consultation: Consultation
+    ) -> str:
+        holder = registry.successor_at(consultation.to, e.at)
+        if actor.agency != holder:
+            raise NotPermitted(
+                f"only an official of the consulted agency {holder} may record {e.type}; {e.by} is of {actor.agency}",
+                field="by",
+            )
+        return holder
+
+    # --- state changes (pure; replayed on every load) ------------------------------------------
+
+    def _on_CaseOpened(self, event: LedgerEvent) -> None:
+        self.reference = event.case or ""
+        self.opened_at = event.at
+
+    def _on_LeadAssigned(self, event: LedgerEvent) -> None:
+        self.lead = Lead(event.fields["agency"], event.fields["official"], event.at)
+
+    def _on_ConsultationRequested(self, event: LedgerEvent) -> None:
+        ref = event.fields["consultation"]
+        self.consultations[ref] = Consultation(ref, event.fields["to"], event.at)
+
+    def _on_ConsultationAnswered(self, event: LedgerEvent) -> None:
+        self.consultations[event.fields["consultation"]].status = "answered"
+
+    def _on_ConsultationWithdrawn(self, event: LedgerEvent) -> None:
+        self.consultations[event.fields["consultation"]].status = "withdrawn"
+
+    def _on_SupplementRequested(self, event: LedgerEvent) -> None:
+        self.pause_at = event.at
+
+    def _on_SupplementReceived(self, event: LedgerEvent) -> None:
+        self.pause_at = None
+
+    def _on_CaseResolved(self, event: LedgerEvent) -> None:
+        self.resolved = True
+
+
+def _not_before(at: datetime, earlier: datetime, what: str) -> None:
+    if at < earlier:
+        raise OutOfOrder(
+            f"claimed time {at.isoformat()} is before {what} ({earlier.isoformat()})", field="at"
+        )
+
+
+def _due_not_before_act(e: Envelope, name: str) -> None:
+    if name in e.fields and parse_date(e.fields[name], name) < local_date(e.at):
+        raise InvalidField(f"'{name}' {e.fields[name]} is before the act's own date {local_date(e.at)}", field=name)
+
+
+def _official_of(registry: RegistryState, official: str, agency: str, at: datetime, field_name: str) -> None:
+    posting = registry.posting_at(official, at)
+    if posting is None:
+        raise UnknownReference(f"unknown or departed official {official!r} at {at.isoformat()}", field=field_name)
+    if posting.agency != agency:
+        raise InvalidField(f"{official!r} is an official of {posting.agency}, not of {agency}", field=field_name)
+
+
+def _require_inspector(actor: Posting) -> None:
+    if actor.role != "inspector":
+        raise NotPermitted(f"only an inspector may record a finding, not a {actor.role}", field="by")
+
+
+class CaseEvent(LedgerEvent):
+    """An event of one case (SPEC §4)."""
+
+
+class CaseOpened(CaseEvent):
+    """A case was opened under a procedure; its clock starts on the local date of `at`."""
+
+
+class LeadAssigned(CaseEvent):
+    """One lead unit and one lead official were assigned (cá thể hóa trách nhiệm)."""
+
+
+class CoordinatorAssigned(CaseEvent):
+    """A coordinating agency was assigned the specialised part it answers for."""
+
+
+class ConsultationRequested(CaseEvent):
+    """The lead agency asked another agency's opinion, with a due date."""
+
+
+class ConsultationHandlerDesignated(CaseEvent):
+    """The consulted agency named the official who handles the request."""
+
+
+class ConsultationAnswered(CaseEvent):
+    """The consulted agency answered, with a position (judged later for clarity)."""
+
+
+class ConsultationWithdrawn(CaseEvent):
+    """The lead agency withdrew a consultation."""
+
+
+class SupplementRequested(CaseEvent):
+    """The applicant must complete the dossier; the case clock stops."""
+
+
+class SupplementReceived(CaseEvent):
+    """The completed dossier arrived; the case clock restarts."""
+
+
+class ApologyIssued(CaseEvent):
+    """An apology with a new appointment date (phiếu xin lỗi và hẹn lại ngày trả kết quả)."""
+
+
+class CaseResolved(CaseEvent):
+    """The case was resolved; everything still open is judged at this date."""
+
+
+class CaseFindingRecorded(CaseEvent):
+    """An inspector confirmed or dismissed a violation detected in this case."""
+
+    wire_type = "FindingRecorded"
+
+
+CASE_EVENT_CLASSES: dict[str, type[CaseEvent]] = {
+    cls.__name__: cls
+    for cls in (
+        CaseOpened,
+        LeadAssigned,
+        CoordinatorAssigned,
+        ConsultationRequested,
+        ConsultationHandlerDesignated,
+        ConsultationAnswered,
+        ConsultationWithdrawn,
+        SupplementRequested,
+        SupplementReceived,
+        ApologyIssued,
+        CaseResolved,
+    )
+}
+CASE_EVENT_CLASSES["FindingRecorded"] = CaseFindingRecorded
+CaseEvent.aggregate_class = Case
+

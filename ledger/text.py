@@ -1,0 +1,69 @@
+"""Plain-text renderings for people at a terminal (JSON is for machines)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from .calendar import LOCAL_TZ
+
+
+def _when(text: str, *, local: bool = False) -> str:
+    """A timestamp trimmed to the minute with its offset; `local` shows it in Vietnam's time."""
+    moment = datetime.fromisoformat(text)
+    if local:
+        moment = moment.astimezone(LOCAL_TZ)
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _state_line(state: dict[str, Any]) -> str:
+    lead = state["lead"]
+    parts = [
+        f"status {state['status']}",
+        f"lead {lead['agency']}/{lead['official']}" if lead else "no lead",
+        f"due {state['due'] or '—'}",
+    ]
+    if state["paused_since"]:
+        parts.append(f"paused since {state['paused_since']}")
+    if state["coordinators"]:
+        parts.append("coordinators " + ", ".join(c["agency"] for c in state["coordinators"]))
+    for c in state["consultations"]:
+        detail = f"{c['consultation']}→{c['to']} due {c['due']} {c['status']}"
+        if c["answered_on"]:
+            detail += f" on {c['answered_on']}"
+        parts.append(detail)
+    if state["apologies"]:
+        parts.append(f"new date {state['apologies'][0]['new_due']} (apologies: {len(state['apologies'])})")
+    if state["resolution"]:
+        parts.append(f"resolved {state['resolution']['outcome']} on {state['resolution']['on']}")
+    return " · ".join(parts)
+
+
+def format_history(history: dict[str, Any]) -> str:
+    known = history["known_at"] or "now"
+    lines = [
+        f"Case {history['case']} — as of {history['as_of']}, known at {known} (calendar {history['calendar']})",
+        f"{'pos':>6}  {'claimed (at)':<22}  {'recorded':<22}  event",
+    ]
+    for item in history["events"]:
+        flag = "  ⚠ claimed out of order" if item["out_of_order"] else ""
+        actor = f" by {item['by']} ({item['agency']})" if item["by"] else ""
+        lines.append(
+            f"{item['position']:>6}  {_when(item['at']):<22}  {_when(item['recorded'], local=True):<22}  "
+            f"{item['type']}{actor} [{item['source']}]{flag}"
+        )
+        fields = ", ".join(f"{k}={_value(v)}" for k, v in item["fields"].items())
+        if fields:
+            lines.append(f"{'':>8}{fields}")
+        lines.append(f"{'':>8}→ {_state_line(item['state'])}")
+    if history["hidden"]:
+        lines.append(f"({history['hidden']} later event(s) hidden by --as-of / --known-at)")
+    if history["state"]:
+        lines.append(f"State as of {history['as_of']}: {_state_line(history['state'])}")
+    return "\n".join(lines)
