@@ -9,6 +9,7 @@ registry included, so a question about the past sees the registry as it was then
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -34,6 +35,9 @@ from .interchange import read_lines
 from .store import LedgerRecorder, StoreConfig
 
 Clock = Callable[[], datetime]
+
+# An arbitrary, fixed advisory-lock key ("ledger" in ASCII) taken while a store's tables are made.
+_CREATION_LOCK = 0x6C6564676572
 
 
 def utc_now() -> datetime:
@@ -89,15 +93,30 @@ class Ledger:
             self.config.sqlalchemy_url(), connect_args=self.config.sqlalchemy_connect_args()
         )
         try:
-            if self.config.kind == "postgres" and self.config.schema:
-                with self.engine.begin() as connection:
-                    connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.config.schema}"'))
-            self.app = LedgerApplication(env=self.config.es_env())
-            tables.create_all(self.engine)
+            with self._creation_lock():
+                self.app = LedgerApplication(env=self.config.es_env())
+                tables.create_all(self.engine)
         except Exception as error:  # the drivers raise errors of many kinds; all mean "cannot open"
             self.engine.dispose()
             raise StoreError(f"cannot open the store {self.config.url}: {error}") from error
         self.recorder = cast(LedgerRecorder, self.app.recorder)
+
+    @contextmanager
+    def _creation_lock(self) -> Iterator[None]:
+        """Serialise table creation between processes starting at once: PostgreSQL's
+        CREATE OR REPLACE FUNCTION (the library's) is not safe to run concurrently."""
+        if self.config.kind != "postgres":
+            yield
+            return
+        with self.engine.connect() as connection:
+            if self.config.schema:
+                connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.config.schema}"'))
+                connection.commit()
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _CREATION_LOCK})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _CREATION_LOCK})
 
     def close(self) -> None:
         self.app.close()

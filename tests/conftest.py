@@ -19,7 +19,7 @@ from ledger import Ledger
 
 POSTGRES_ENV = "LEDGER_TEST_POSTGRES_URL"
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO.parent / "shared" / "examples"
+EXAMPLES = REPO / "tests" / "data"
 
 
 class FakeClock:
