@@ -172,8 +172,17 @@ class Ledger:
                     raise
         raise AssertionError("unreachable")
 
-    def import_lines(self, lines: Iterable[str], *, dry_run: bool = False, source: str = "import") -> ImportReport:
-        """SPEC §8: validate every line in file order; append nothing if any is refused."""
+    def import_lines(
+        self,
+        lines: Iterable[str],
+        *,
+        dry_run: bool = False,
+        source: str = "import",
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """SPEC §8: validate every line in file order; append nothing if any is refused.
+
+        `progress(n)` is called as lines are validated (n lines at a time), for a progress bar."""
         parsed = list(read_lines(lines))
         for attempt in range(3):
             report = ImportReport(lines=len(parsed), dry_run=dry_run)
@@ -188,11 +197,13 @@ class Ledger:
                 except Refused as refusal:
                     report.refused.append((line.number, str(refusal)))
             batch.prefetch_keys([e.key for _, e in envelopes if e.key is not None])
-            for number, envelope in envelopes:
+            for count, (number, envelope) in enumerate(envelopes, start=1):
                 try:
                     batch.add(envelope, source=source)
                 except Refused as refusal:
                     report.refused.append((number, str(refusal)))
+                if progress is not None and count % 1000 == 0:
+                    progress(1000)
             report.refused.sort()
             if report.refused or dry_run:
                 report.outcomes = batch.outcomes

@@ -22,6 +22,8 @@ from .interchange import dumps, to_line
 from .text import format_history
 
 BAD_INPUT = 2
+#: Files at least this long get a progress bar when standard error is a terminal.
+PROGRESS_THRESHOLD = 5000
 
 
 class LedgerGroup(click.Group):
@@ -130,7 +132,12 @@ def import_(ctx: click.Context, file: str, dry_run: bool) -> None:
         except OSError as error:
             raise click.BadParameter(f"cannot read {file}: {error.strerror}", param_hint="FILE") from None
     ledger = _ledger(ctx)
-    report = ledger.import_lines(_read(file), dry_run=dry_run)
+    lines = list(_read(file))
+    if sys.stderr.isatty() and len(lines) >= PROGRESS_THRESHOLD:
+        with click.progressbar(length=len(lines), label="validating", file=sys.stderr) as bar:
+            report = ledger.import_lines(lines, dry_run=dry_run, progress=bar.update)
+    else:
+        report = ledger.import_lines(lines, dry_run=dry_run)
     if report.refused:
         _print_refused(report)
         ctx.exit(BAD_INPUT)

@@ -169,3 +169,14 @@ def test_restore_refuses_an_export_with_a_line_missing(ledger, tmp_path, clock):
         report = restored.restore_lines(exported)
         assert report.refused and "does not fall at its place" in report.refused[0][1]
         assert restored.event_count() == 0
+
+
+def test_a_long_import_reports_its_progress(sqlite_ledger):
+    seed(sqlite_ledger)
+    coordinators = [
+        {"type": "CoordinatorAssigned", "case": "HCM-1", "agency": "STNMT", "part": f"phần {n}", "by": "vp.clerk",
+         "at": "2024-03-05T08:00:00+07:00"} for n in range(2500)
+    ]
+    seen: list[int] = []
+    report = sqlite_ledger.import_lines(lines(opened(), *coordinators), progress=seen.append)
+    assert report.appended == 2501 and sum(seen) == 2000
