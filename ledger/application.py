@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, cast
@@ -32,6 +32,9 @@ from .domain.registry import REGISTRY_ID, RegistryState
 from .domain.schema import parse_event
 from .domain.values import parse_timestamp
 from .interchange import read_lines
+from .projections import Projections
+from .rules import RULEBOOK, Violation, judge, visible
+from .rules.engine import judge_agencies, judgement_for, sort_violations
 from .store import LedgerRecorder, StoreConfig
 
 Clock = Callable[[], datetime]
@@ -89,9 +92,7 @@ class Ledger:
         self.clock: Clock = clock or utc_now
         if self.config.kind == "sqlite":
             Path(self.config.sqlite_path or "ledger.db").absolute().parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(
-            self.config.sqlalchemy_url(), connect_args=self.config.sqlalchemy_connect_args()
-        )
+        self.engine = create_engine(self.config.sqlalchemy_url())
         try:
             with self._creation_lock():
                 self.app = LedgerApplication(env=self.config.es_env())
@@ -100,6 +101,13 @@ class Ledger:
             self.engine.dispose()
             raise StoreError(f"cannot open the store {self.config.url}: {error}") from error
         self.recorder = cast(LedgerRecorder, self.app.recorder)
+        try:
+            with self._creation_lock():
+                self.projections = Projections(self)
+        except Exception as error:
+            self.app.close()
+            self.engine.dispose()
+            raise StoreError(f"cannot open the read models of {self.config.url}: {error}") from error
 
     @contextmanager
     def _creation_lock(self) -> Iterator[None]:
@@ -119,6 +127,7 @@ class Ledger:
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _CREATION_LOCK})
 
     def close(self) -> None:
+        self.projections.close()
         self.app.close()
         self.engine.dispose()
 
@@ -166,10 +175,13 @@ class Ledger:
             if errors:
                 raise BatchRefused(errors)
             try:
-                return batch.commit()
+                outcomes = batch.commit()
             except ConcurrentAppend:
                 if attempt == 2:
                     raise
+                continue
+            self.projections.catch_up()
+            return outcomes
         raise AssertionError("unreachable")
 
     def import_lines(
@@ -179,10 +191,12 @@ class Ledger:
         dry_run: bool = False,
         source: str = "import",
         progress: Callable[[int], None] | None = None,
+        project_progress: Callable[[int], None] | None = None,
     ) -> ImportReport:
         """SPEC §8: validate every line in file order; append nothing if any is refused.
 
-        `progress(n)` is called as lines are validated (n lines at a time), for a progress bar."""
+        `progress(n)` is called as lines are validated, `project_progress(n)` as the read models
+        take in the appended events (n at a time), for progress bars."""
         parsed = list(read_lines(lines))
         for attempt in range(3):
             report = ImportReport(lines=len(parsed), dry_run=dry_run)
@@ -210,10 +224,12 @@ class Ledger:
                 return report
             try:
                 report.outcomes = batch.commit()
-                return report
             except ConcurrentAppend:
                 if attempt == 2:
                     raise
+                continue
+            self.projections.catch_up(progress=project_progress)
+            return report
         raise AssertionError("unreachable")
 
     def restore_lines(self, lines: Iterable[str]) -> ImportReport:
@@ -240,9 +256,42 @@ class Ledger:
                 report.refused.append((line.number, str(refusal)))
         if not report.refused:
             report.outcomes = batch.commit()
+            self.projections.catch_up()
         return report
 
     # --- queries ------------------------------------------------------------------------------
+
+    def today(self) -> date:
+        return self.clock().astimezone(LOCAL_TZ).date()
+
+    def violations(
+        self, *, as_of: date | None = None, known_at: datetime | None = None, include_dismissed: bool = False
+    ) -> list[Violation]:
+        """SPEC §6. As of today and known now, from the maintained table (open items' lateness
+        computed from their stored due dates); any other question, by judging the stored facts
+        visible then."""
+        self.projections.catch_up()
+        today = self.today()
+        if known_at is None and (as_of is None or as_of == today):
+            found = self._current_violations(today)
+        else:
+            as_of = as_of or today
+            found = judge(self.projections.facts(as_of=as_of, known_at=known_at), as_of)
+        return list(visible(found, include_dismissed=include_dismissed))
+
+    def _current_violations(self, today: date) -> list[Violation]:
+        others = list(self.projections.facts(non_case_only=True))
+        judgement = judgement_for(others, today)
+        found = judge_agencies(others, judgement)
+        for violation in self.projections.open_and_closed_violations():
+            if violation.status == "open":
+                assert violation.late_after is not None
+                days = judgement.calendar.wd(violation.late_after, today)
+                if days < 1:
+                    continue
+                violation = replace(violation, days_late=days if RULEBOOK[violation.rule].measures_lateness else None)
+            found.append(violation)
+        return sort_violations(found)
 
     def event_count(self) -> int:
         return int(self.recorder.max_notification_id() or 0)

@@ -134,8 +134,13 @@ def import_(ctx: click.Context, file: str, dry_run: bool) -> None:
     ledger = _ledger(ctx)
     lines = list(_read(file))
     if sys.stderr.isatty() and len(lines) >= PROGRESS_THRESHOLD:
-        with click.progressbar(length=len(lines), label="validating", file=sys.stderr) as bar:
-            report = ledger.import_lines(lines, dry_run=dry_run, progress=bar.update)
+        with (
+            click.progressbar(length=len(lines), label="validating", file=sys.stderr) as validating,
+            click.progressbar(length=len(lines), label="projecting", file=sys.stderr) as projecting,
+        ):
+            report = ledger.import_lines(
+                lines, dry_run=dry_run, progress=validating.update, project_progress=projecting.update
+            )
     else:
         report = ledger.import_lines(lines, dry_run=dry_run)
     if report.refused:

@@ -99,21 +99,21 @@ class StoreConfig:
         return env
 
     def sqlalchemy_url(self) -> str:
+        """The same database for SQLAlchemy; a schema becomes the connections' search_path, so the
+        read models (and eventsourcing-sqlalchemy's tracking table) land in it unqualified."""
         if self.kind == "sqlite":
             return f"sqlite:///{Path(self.sqlite_path or '').absolute()}"
         pg = self.pg
-        return make_url("postgresql+psycopg://").set(
+        url = make_url("postgresql+psycopg://").set(
             username=pg["POSTGRES_USER"] or None,
             password=pg["POSTGRES_PASSWORD"] or None,
             host=pg["POSTGRES_HOST"],
             port=int(pg["POSTGRES_PORT"]),
             database=pg["POSTGRES_DBNAME"],
-        ).render_as_string(hide_password=False)
-
-    def sqlalchemy_connect_args(self) -> dict[str, Any]:
-        if self.kind == "postgres" and self.schema:
-            return {"options": f"-c search_path={self.schema}"}
-        return {}
+        )
+        if self.schema:
+            url = url.set(query={"options": f"-csearch_path={self.schema}"})
+        return url.render_as_string(hide_password=False)
 
     def default_key_file(self) -> Path:
         """Where the instance key lives (SPEC §10): beside the SQLite file, else the current folder."""

@@ -12,7 +12,7 @@ read the same fold. Due dates follow SPEC §5:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ..calendar import WorkingCalendar, local_date
@@ -28,12 +28,22 @@ class ConsultationFile:
     requested_by: str | None
     requested_on: date
     due: date
+    request: EventRecord
     status: str = "open"  # open | answered | withdrawn
     handler: str | None = None
     answered_by: str | None = None
     answered_on: date | None = None
     position: Any = None
     withdrawn_on: date | None = None
+    answer: EventRecord | None = None
+    designation: EventRecord | None = None
+    withdrawal: EventRecord | None = None
+
+    @property
+    def closed_at(self) -> datetime | None:
+        """When it stopped being open: its answer or its withdrawal (claimed time)."""
+        closing = self.answer or self.withdrawal
+        return closing.at if closing else None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +80,15 @@ class CaseFile:
     apologies: list[dict[str, Any]] = field(default_factory=list)
     resolved: dict[str, Any] | None = None
     findings: list[dict[str, Any]] = field(default_factory=list)
+    # The records themselves, for the rules (evidence, actors, claimed times).
+    opened: EventRecord | None = None
+    domains: tuple[str, ...] = ()
+    focal_agency: str | None = None
+    lead_records: list[EventRecord] = field(default_factory=list)
+    supplement_records: list[EventRecord] = field(default_factory=list)
+    apology_records: list[EventRecord] = field(default_factory=list)
+    resolution: EventRecord | None = None
+    finding_records: list[EventRecord] = field(default_factory=list)
 
     # --- folding ------------------------------------------------------------------------------
 
@@ -85,15 +104,18 @@ class CaseFile:
         self.opened_on = r.claimed_date
         self.opened_by = r.by
         self.opener_agency = r.actor_agency
+        self.opened = r
+        procedure = self.registry.procedure_at(f["procedure"], r.at)
+        self.domains = tuple(f.get("domains") or (procedure.domains if procedure else ()))
+        self.focal_agency = procedure.focal_agency if procedure else None
         if f.get("due"):
             self.initial_due = date.fromisoformat(f["due"])
-        else:
-            procedure = self.registry.procedure_at(f["procedure"], r.at)
-            if procedure is not None:
-                self.initial_due = self.calendar.add_wd(r.claimed_date, procedure.processing_days)
+        elif procedure is not None:
+            self.initial_due = self.calendar.add_wd(r.claimed_date, procedure.processing_days)
 
     def _on_LeadAssigned(self, r: EventRecord, f: dict[str, Any]) -> None:
         self.lead = {"agency": f["agency"], "official": f["official"], "assigned_on": r.claimed_date.isoformat()}
+        self.lead_records.append(r)
 
     def _on_CoordinatorAssigned(self, r: EventRecord, f: dict[str, Any]) -> None:
         self.coordinators.append({"agency": f["agency"], "part": f["part"], "official": f.get("official")})
@@ -104,12 +126,14 @@ class CaseFile:
         else:
             due = self.calendar.add_wd(r.claimed_date, f.get("due_days") or DEFAULT_CONSULTATION_DAYS)
         self.consultations[f["consultation"]] = ConsultationFile(
-            f["consultation"], f["to"], r.by, r.claimed_date, due
+            f["consultation"], f["to"], r.by, r.claimed_date, due, r
         )
 
     def _on_ConsultationHandlerDesignated(self, r: EventRecord, f: dict[str, Any]) -> None:
-        if f["consultation"] in self.consultations:
-            self.consultations[f["consultation"]].handler = f["official"]
+        consultation = self.consultations.get(f["consultation"])
+        if consultation is not None:
+            consultation.handler = f["official"]
+            consultation.designation = r
 
     def _on_ConsultationAnswered(self, r: EventRecord, f: dict[str, Any]) -> None:
         consultation = self.consultations.get(f["consultation"])
@@ -118,15 +142,18 @@ class CaseFile:
             consultation.answered_by = r.by
             consultation.answered_on = r.claimed_date
             consultation.position = f.get("position")
+            consultation.answer = r
 
     def _on_ConsultationWithdrawn(self, r: EventRecord, f: dict[str, Any]) -> None:
         consultation = self.consultations.get(f["consultation"])
         if consultation is not None:
             consultation.status = "withdrawn"
             consultation.withdrawn_on = r.claimed_date
+            consultation.withdrawal = r
 
     def _on_SupplementRequested(self, r: EventRecord, f: dict[str, Any]) -> None:
         self.pauses.append((r.claimed_date, None))
+        self.supplement_records.append(r)
 
     def _on_SupplementReceived(self, r: EventRecord, f: dict[str, Any]) -> None:
         if self.pauses and self.pauses[-1][1] is None:
@@ -134,12 +161,15 @@ class CaseFile:
 
     def _on_ApologyIssued(self, r: EventRecord, f: dict[str, Any]) -> None:
         self.apologies.append({"on": r.claimed_date.isoformat(), "by": r.by, "new_due": f["new_due"]})
+        self.apology_records.append(r)
 
     def _on_CaseResolved(self, r: EventRecord, f: dict[str, Any]) -> None:
         self.resolved = {"outcome": f["outcome"], "on": r.claimed_date.isoformat(), "by": r.by}
+        self.resolution = r
 
     def _on_FindingRecorded(self, r: EventRecord, f: dict[str, Any]) -> None:
         self.findings.append({"rule": f["rule"], "decision": f["decision"], "by": r.by})
+        self.finding_records.append(r)
 
     # --- judging -------------------------------------------------------------------------------
 
@@ -149,20 +179,30 @@ class CaseFile:
             return self.pauses[-1][0]
         return None
 
-    def paused_days(self, judged_on: date) -> int:
+    def paused_days(self, judged_on: date | None) -> int:
         """Working days the clock stood still; an open pause counts up to `judged_on`
         (or the resolution date, which closes it)."""
         end_of_open = judged_on
         if self.resolved is not None:
-            end_of_open = min(judged_on, date.fromisoformat(self.resolved["on"]))
-        return sum(self.calendar.wd(start, end or end_of_open) for start, end in self.pauses)
+            resolved_on = date.fromisoformat(self.resolved["on"])
+            end_of_open = resolved_on if judged_on is None else min(judged_on, resolved_on)
+        total = 0
+        for start, end in self.pauses:
+            end = end or end_of_open
+            assert end is not None, "an open pause is judged on a given day"
+            total += self.calendar.wd(start, end)
+        return total
 
-    def due(self, judged_on: date) -> date | None:
+    def due(self, judged_on: date | None) -> date | None:
         """D: the initial due date moved by every pause (SPEC §5)."""
         if self.initial_due is None:
             return None
         paused = self.paused_days(judged_on)
         return self.calendar.add_wd(self.initial_due, paused) if paused else self.initial_due
+
+    @property
+    def resolved_on(self) -> date | None:
+        return self.resolution.claimed_date if self.resolution else None
 
     def status(self) -> str:
         if self.resolved is not None:

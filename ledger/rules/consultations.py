@@ -1,0 +1,68 @@
+"""Consult only directly related agencies, once at a time, and get answers on time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..domain.casefile import CaseFile, ConsultationFile
+from .violation import Judgement, Violation
+
+
+def request_domains(case: CaseFile, consultation: ConsultationFile) -> tuple[str, ...]:
+    """The request's own domains, else the case's (an empty list counts as none given)."""
+    return tuple(consultation.request.fields.get("domains") or case.domains)
+
+
+def unrelated_consultation(case: CaseFile, j: Judgement) -> Iterator[Violation]:
+    """UNRELATED_CONSULTATION: the request's domains share no tag with the consulted agency's mandate."""
+    for consultation in case.consultations.values():
+        request = consultation.request
+        domains = request_domains(case, consultation)
+        if set(domains) & set(j.registry.mandate_at(consultation.to, request.at)):
+            continue
+        yield Violation("UNRELATED_CONSULTATION", case.case, consultation.consultation, request.actor_agency or "",
+                        request.by, None, None, "closed", (request.event,), request.claimed_date,
+                        details={"to": consultation.to, "domains": ", ".join(domains) or "—"})
+
+
+def redundant_consultation(case: CaseFile, j: Judgement) -> Iterator[Violation]:
+    """REDUNDANT_CONSULTATION: the same agency asked again while an earlier request to it is still
+    open (neither answered nor withdrawn by the new request's claimed time, even if past due)."""
+    ordered = sorted(case.consultations.values(), key=lambda c: (c.request.at, c.request.position))
+    for index, later in enumerate(ordered):
+        request = later.request
+        target = j.registry.successor_at(later.to, request.at)
+        for earlier in ordered[:index]:
+            if j.registry.successor_at(earlier.to, request.at) != target:
+                continue
+            if earlier.closed_at is not None and earlier.closed_at <= request.at:
+                continue
+            yield Violation("REDUNDANT_CONSULTATION", case.case, later.consultation, request.actor_agency or "",
+                            request.by, None, None, "closed", (request.event, earlier.request.event),
+                            request.claimed_date, details={"to": later.to, "earlier": earlier.consultation})
+            break
+
+
+def late_response(case: CaseFile, j: Judgement) -> Iterator[Violation]:
+    """LATE_RESPONSE: answered late, or unanswered (not withdrawn) past due at A or at the case's
+    resolution — then deemed consent (silence is consent, 2019 instruction)."""
+    for consultation in case.consultations.values():
+        if consultation.status == "withdrawn":
+            continue
+        due = consultation.due
+        if consultation.answer is not None:
+            days = j.late_by(due, consultation.answer.claimed_date)
+            status, deemed = "closed", False
+        elif case.resolution is not None:
+            days, status, deemed = j.late_by(due, case.resolution.claimed_date), "closed", True
+        else:
+            days, status, deemed = j.late_by(due, j.as_of), "open", True
+        if days < 1:
+            continue
+        agency = j.successor_on(consultation.to, due)
+        official = consultation.handler or (consultation.answer.by if consultation.answer else None)
+        evidence = tuple(
+            r.event for r in (consultation.request, consultation.designation, consultation.answer) if r is not None
+        )
+        yield Violation("LATE_RESPONSE", case.case, consultation.consultation, agency, official, due, days, status,
+                        evidence, due, deemed_consent=deemed, details={"to": agency})

@@ -1,0 +1,116 @@
+"""The case's own deadline: due date D (SPEC §5), the apology before it, the one new date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from ..domain.casefile import CaseFile
+from ..domain.records import EventRecord
+from .violation import Judgement, Violation
+
+
+@dataclass(frozen=True)
+class Overdue:
+    due: date
+    days: int
+    status: str
+    agency: str
+    official: str | None
+    evidence: tuple[str, ...]
+
+
+def _in_claimed_order(records: list[EventRecord]) -> list[EventRecord]:
+    return sorted(records, key=lambda r: (r.at, r.position))
+
+
+def responsible_lead(case: CaseFile, j: Judgement, due: date) -> tuple[str, str | None, tuple[str, ...]]:
+    """The lead in force at the end of the first working day after `due` (its agency's successor
+    if merged by then); the opener's agency, with no official, when no lead was in force."""
+    cutoff = j.calendar.add_wd(due, 1)
+    in_force = [r for r in _in_claimed_order(case.lead_records) if r.claimed_date <= cutoff]
+    if not in_force:
+        return case.opener_agency or "", None, ()
+    lead = in_force[-1]
+    return j.successor_on(lead.fields["agency"], due), lead.fields["official"], (lead.event,)
+
+
+def overdue(case: CaseFile, j: Judgement) -> Overdue | None:
+    """Resolved late against D, or open past D at A; not judged while a pause is open."""
+    assert case.opened is not None
+    if case.initial_due is None:
+        return None
+    if case.resolution is not None:
+        due = case.due(case.resolution.claimed_date)
+        assert due is not None
+        days, status, closing = j.late_by(due, case.resolution.claimed_date), "closed", (case.resolution.event,)
+    else:
+        if case.paused_since is not None:
+            return None
+        due = case.due(j.as_of)
+        assert due is not None
+        days, status, closing = j.late_by(due, j.as_of), "open", ()
+    if days < 1:
+        return None
+    agency, official, lead_evidence = responsible_lead(case, j, due)
+    return Overdue(due, days, status, agency, official, (case.opened.event, *lead_evidence, *closing))
+
+
+def case_overdue(case: CaseFile, j: Judgement) -> Iterator[Violation]:
+    """CASE_OVERDUE."""
+    late = overdue(case, j)
+    if late is not None:
+        yield Violation("CASE_OVERDUE", case.case, None, late.agency, late.official, late.due, late.days,
+                        late.status, late.evidence, late.due)
+
+
+def apology_missing(case: CaseFile, j: Judgement) -> Iterator[Violation]:
+    """APOLOGY_MISSING: overdue, and no apology by the last working day before D."""
+    late = overdue(case, j)
+    if late is None:
+        return
+    deadline = j.calendar.last_working_day_before(late.due)
+    if any(r.claimed_date <= deadline for r in case.apology_records):
+        return
+    yield Violation("APOLOGY_MISSING", case.case, None, late.agency, late.official, deadline, None, late.status,
+                    late.evidence, deadline, trigger=late.due)
+
+
+def reschedule_missed(case: CaseFile, j: Judgement) -> Iterator[Violation]:
+    """RESCHEDULE_MISSED: resolved after, or open past, the first apology's new date (a later
+    apology does not move it); like CASE_OVERDUE, not judged while a pause is open."""
+    apologies = _in_claimed_order(case.apology_records)
+    if not apologies:
+        return
+    first = apologies[0]
+    promised = date.fromisoformat(first.fields["new_due"])
+    if case.resolution is not None:
+        days, status = j.late_by(promised, case.resolution.claimed_date), "closed"
+        closing: tuple[str, ...] = (case.resolution.event,)
+    elif case.paused_since is not None:
+        return
+    else:
+        days, status, closing = j.late_by(promised, j.as_of), "open", ()
+    if days < 1:
+        return
+    due = case.due(case.resolution.claimed_date if case.resolution else j.as_of)
+    agency, official, lead_evidence = responsible_lead(case, j, due or promised)
+    yield Violation("RESCHEDULE_MISSED", case.case, None, agency, official, promised, days, status,
+                    (first.event, *lead_evidence, *closing), promised)
+
+
+def reschedule_repeated(case: CaseFile, j: Judgement) -> Iterator[Violation]:
+    """RESCHEDULE_REPEATED: every apology after the first."""
+    for record in _in_claimed_order(case.apology_records)[1:]:
+        yield Violation("RESCHEDULE_REPEATED", case.case, None, record.actor_agency or "", record.by, None, None,
+                        "closed", (record.event,), record.claimed_date,
+                        details={"on": record.claimed_date.isoformat()})
+
+
+def repeated_supplement_request(case: CaseFile, j: Judgement) -> Iterator[Violation]:
+    """REPEATED_SUPPLEMENT_REQUEST: every supplement request after the first."""
+    for record in _in_claimed_order(case.supplement_records)[1:]:
+        yield Violation("REPEATED_SUPPLEMENT_REQUEST", case.case, None, record.actor_agency or "", record.by, None,
+                        None, "closed", (record.event,), record.claimed_date,
+                        details={"on": record.claimed_date.isoformat()})
