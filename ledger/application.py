@@ -33,7 +33,7 @@ from .domain.schema import parse_event
 from .domain.values import parse_timestamp
 from .interchange import read_lines
 from .projections import Projections
-from .rules import RULEBOOK, Violation, judge, visible
+from .rules import RULEBOOK, Violation, judge, scoring, visible
 from .rules.engine import judge_agencies, judgement_for, sort_violations
 from .store import LedgerRecorder, StoreConfig
 
@@ -261,6 +261,13 @@ class Ledger:
 
     # --- queries ------------------------------------------------------------------------------
 
+    def calendar_version(self) -> str:
+        return self.calendar().version
+
+    def calendar(self) -> WorkingCalendar:
+        """The working calendar with every declared override."""
+        return WorkingCalendar(self.registry_as_of().calendar_overrides())
+
     def today(self) -> date:
         return self.clock().astimezone(LOCAL_TZ).date()
 
@@ -278,6 +285,31 @@ class Ledger:
             as_of = as_of or today
             found = judge(self.projections.facts(as_of=as_of, known_at=known_at), as_of)
         return list(visible(found, include_dismissed=include_dismissed))
+
+    def delays(self, *, as_of: date | None = None, by_official: bool = False) -> list[dict[str, Any]]:
+        """SPEC §7 delay ledger: working days of delay per agency (or agency and official)."""
+        return scoring.delays(self.violations(as_of=as_of), by_official=by_official)
+
+    def scorecard(
+        self, start: date, end: date, *, by_official: bool = False, known_at: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """SPEC §7 scorecard over [start, end], judged as of `end` (Decision 766 on-time rate)."""
+        if end < start:
+            raise InvalidField("the period ends before it starts", field="to")
+        self.projections.catch_up()
+        records = list(self.projections.facts(as_of=end, known_at=known_at))
+        judgement = judgement_for([r for r in records if r.case is None], end)
+        by_case: dict[str, list[EventRecord]] = {}
+        for record in records:
+            if record.case is not None:
+                by_case.setdefault(record.case, []).append(record)
+        cases = [fold_case(rs, judgement.registry, judgement.calendar) for rs in by_case.values()]
+        violations = list(visible(judge(records, end)))
+        return scoring.scorecard(cases, violations, judgement, start, end, by_official=by_official)
+
+    def rebuild(self, *, progress: Callable[[int], None] | None = None) -> int:
+        """Drop every read model and rebuild it from the events."""
+        return self.projections.rebuild(progress=progress)
 
     def _current_violations(self, today: date) -> list[Violation]:
         others = list(self.projections.facts(non_case_only=True))

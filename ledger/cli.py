@@ -19,6 +19,7 @@ from .calendar import LOCAL_TZ
 from .domain.errors import LedgerError, Refused
 from .domain.values import parse_timestamp
 from .interchange import dumps, to_line
+from .reports import render
 from .text import format_history
 
 BAD_INPUT = 2
@@ -188,3 +189,114 @@ def history(ctx: click.Context, case: str, as_of: str | None, known_at: str | No
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         click.echo(format_history(result))
+
+
+FORMATS = click.Choice(["table", "json", "csv"])
+
+
+def _emit(text: str, output: str | None) -> None:
+    with click.open_file(output or "-", "w", encoding="utf-8") as out:
+        out.write(text if text.endswith("\n") else text + "\n")
+
+
+def _versions_footer(ledger: Ledger) -> list[str]:
+    from .rules import rulebook_version
+
+    return [f"rulebook {rulebook_version()} · calendar {ledger.calendar_version()}"]
+
+
+@main.command()
+@click.option("--as-of", "as_of", help="Judge as of this business date (default: today).")
+@click.option("--known-at", "known_at", help="Only events recorded by then (a date means its end).")
+@click.option("--rule", "rules", multiple=True, help="Only this rule (repeatable).")
+@click.option("--agency", "agencies", multiple=True, help="Only this responsible agency (repeatable).")
+@click.option("--include-dismissed", is_flag=True, help="Also show violations an inspector dismissed.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.pass_context
+def violations(ctx: click.Context, as_of: str | None, known_at: str | None, rules: tuple[str, ...],
+               agencies: tuple[str, ...], include_dismissed: bool, fmt: str, output: str | None) -> None:
+    """The violations of the rulebook (SPEC §6), each with its responsible agency and official."""
+    from .rules import RULEBOOK
+
+    unknown = [r for r in rules if r not in RULEBOOK]
+    if unknown:
+        raise click.BadParameter(f"unknown rule {', '.join(unknown)}", param_hint="--rule")
+    ledger = _ledger(ctx)
+    found = ledger.violations(as_of=_as_of(as_of), known_at=_known_at(known_at), include_dismissed=include_dismissed)
+    rows = [v.as_dict() for v in found if (not rules or v.rule in rules) and (not agencies or v.agency in agencies)]
+    _emit(render(rows, fmt, "violations", footer=_versions_footer(ledger)), output)
+
+
+@main.command()
+@click.option("--as-of", "as_of", help="Judge as of this business date (default: today).")
+@click.option("--by", "by", type=click.Choice(["agency", "official"]), default="agency", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.pass_context
+def delays(ctx: click.Context, as_of: str | None, by: str, fmt: str, output: str | None) -> None:
+    """Working days of delay each agency (or official) is responsible for (SPEC §7)."""
+    ledger = _ledger(ctx)
+    by_official = by == "official"
+    rows = ledger.delays(as_of=_as_of(as_of), by_official=by_official)
+    json_rows = [{k: v for k, v in row.items() if k != "cases"} for row in rows]
+    report = "delays_by_official" if by_official else "delays"
+    _emit(render(rows, fmt, report, json_rows=json_rows, footer=_versions_footer(ledger)), output)
+
+
+@main.command()
+@click.option("--from", "start", required=True, help="First day of the period, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, help="Last day of the period, YYYY-MM-DD (judged as of it).")
+@click.option("--by", "by", type=click.Choice(["agency", "official"]), default="agency", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.pass_context
+def scorecard(ctx: click.Context, start: str, end: str, by: str, fmt: str, output: str | None) -> None:
+    """On-time rates and the Decision 766 score per agency (or official) over a period (SPEC §7)."""
+    first, last = _as_of(start), _as_of(end)
+    assert first is not None and last is not None
+    ledger = _ledger(ctx)
+    by_official = by == "official"
+    rows = ledger.scorecard(first, last, by_official=by_official)
+    report = "scorecard_by_official" if by_official else "scorecard"
+    _emit(render(rows, fmt, report, footer=_versions_footer(ledger)), output)
+
+
+@main.command()
+@click.pass_context
+def rebuild(ctx: click.Context) -> None:
+    """Drop and rebuild every projection from the events, with a progress bar."""
+    ledger = _ledger(ctx)
+    if sys.stderr.isatty():
+        with click.progressbar(length=ledger.event_count(), label="rebuilding", file=sys.stderr) as bar:
+            applied = ledger.rebuild(progress=bar.update)
+    else:
+        applied = ledger.rebuild()
+    click.echo(f"rebuilt the read models from {applied} events")
+
+
+@main.command()
+@click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between polls.")
+@click.option("--once", is_flag=True, help="Catch up once and exit.")
+@click.pass_context
+def worker(ctx: click.Context, interval: float, once: bool) -> None:
+    """Keep the projections up to date continuously (for several web processes)."""
+    import time as clock
+
+    ledger = _ledger(ctx)
+    while True:
+        applied = ledger.projections.catch_up()
+        if applied:
+            click.echo(f"applied {applied} events (position {ledger.projections.position()})")
+        if once:
+            return
+        clock.sleep(interval)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+def rules(fmt: str) -> None:
+    """Print the rulebook: each rule's code, clause, source, parameters and validity."""
+    from .rules.document import rulebook_json, rulebook_markdown, rulebook_text
+
+    click.echo({"text": rulebook_text, "json": rulebook_json, "markdown": rulebook_markdown}[fmt]())

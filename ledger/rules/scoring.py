@@ -1,0 +1,157 @@
+"""The delay ledger and the Decision 766 scorecard (SPEC §7), computed from judged facts.
+
+Pure: violations and case files in, rows of plain data out. Both depend on the day they are
+judged on (open items keep growing later), so they are computed when asked, from the
+maintained violations (today) or from the stored facts (any other day), never stored stale.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ..calendar import LOCAL_TZ
+from ..domain.casefile import CaseFile
+from .violation import Judgement, Violation
+
+DELAY_RULES = ("NO_LEAD", "LATE_RESPONSE", "CASE_OVERDUE", "WORK_PROGRAMME_LATE", "LATE_RECORDING")
+
+Key = tuple[str, str | None]
+
+
+def _order(key: Key) -> tuple[str, bool, str]:
+    agency, official = key
+    return agency, official is not None, official or ""
+
+
+def delays(violations: Iterable[Violation], *, by_official: bool = False) -> list[dict[str, Any]]:
+    """Working days of delay each agency (or agency and official) is responsible for."""
+    days: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    cases: dict[Key, set[str]] = defaultdict(set)
+    for v in violations:
+        if v.rule not in DELAY_RULES or not v.days_late:
+            continue
+        key: Key = (v.agency, v.official if by_official else None)
+        days[key][v.rule] += v.days_late
+        if v.case:
+            cases[key].add(v.case)
+    rows = []
+    for key, by_rule in days.items():
+        total = sum(by_rule.values())
+        if total == 0:
+            continue
+        row: dict[str, Any] = {"agency": key[0]}
+        if by_official:
+            row["official"] = key[1]
+        row["days"] = total
+        row["by_rule"] = {rule: by_rule[rule] for rule in DELAY_RULES if by_rule.get(rule)}
+        row["cases"] = sorted(cases[key])
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["days"], *_order((r["agency"], r.get("official")))))
+    return rows
+
+
+def score_766(on_time: int, cases: int) -> float | None:
+    """Decision 766's progress indicator: the on-time rate times 20, rounded half up to 2 places."""
+    if cases == 0:
+        return None
+    return float((Decimal(on_time) / Decimal(cases) * 20).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=LOCAL_TZ)
+
+
+def _lead_at(case: CaseFile, moment: datetime) -> tuple[str, str] | None:
+    in_force = [r for r in sorted(case.lead_records, key=lambda r: (r.at, r.position)) if r.at <= moment]
+    if not in_force:
+        return None
+    return in_force[-1].fields["agency"], in_force[-1].fields["official"]
+
+
+def scorecard(
+    cases: Iterable[CaseFile],
+    violations: Iterable[Violation],
+    j: Judgement,
+    start: date,
+    end: date,
+    *,
+    by_official: bool = False,
+) -> list[dict[str, Any]]:
+    """One row per agency (or agency and official) with a case or consultation in [start, end]."""
+    rows: dict[Key, dict[str, Any]] = {}
+
+    def row(agency: str, official: str | None) -> dict[str, Any]:
+        key: Key = (j.successor_on(agency, end), official if by_official else None)
+        if key not in rows:
+            rows[key] = {
+                "cases": 0, "cases_on_time": 0, "cases_late": 0, "cases_overdue_open": 0,
+                "consultations": 0, "answered_on_time": 0, "answered_late": 0, "unanswered_overdue": 0,
+            }
+        return rows[key]
+
+    for case in cases:
+        if case.opened_on is None or case.opened_on > end:
+            continue
+        resolved = case.resolved_on if case.resolved_on is not None and case.resolved_on <= end else None
+        if resolved is None or resolved >= start:  # resolved before the period: out (its consultations may count)
+            moment = case.resolution.at if resolved is not None and case.resolution else _end_of(end)
+            lead = _lead_at(case, moment)
+            counted = row(*lead) if lead else row(case.opener_agency or "", None)
+            counted["cases"] += 1
+            due = case.due(resolved or end)
+            if due is not None:
+                late = j.calendar.wd(due, resolved or end) >= 1
+                if not late:
+                    counted["cases_on_time"] += 1
+                elif resolved is not None:
+                    counted["cases_late"] += 1
+                else:
+                    counted["cases_overdue_open"] += 1
+        for c in case.consultations.values():
+            if c.requested_on > end:
+                continue
+            closed_on = c.answered_on or c.withdrawn_on
+            if closed_on is not None and closed_on < start:
+                continue
+            official = c.handler or c.answered_by
+            counted = row(c.to, official)
+            counted["consultations"] += 1
+            if c.answered_on is not None and start <= c.answered_on <= end:
+                late = j.calendar.wd(c.due, c.answered_on) >= 1
+                counted["answered_late" if late else "answered_on_time"] += 1
+            elif c.answered_on is None and c.withdrawn_on is None:
+                judged_on = resolved if resolved is not None else end
+                if j.calendar.wd(c.due, judged_on) >= 1:
+                    counted["unanswered_overdue"] += 1
+
+    counts: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for v in violations:
+        reference = v.due or v.act_on
+        if start <= reference <= end:
+            counts[(v.agency, v.official if by_official else None)][v.rule] += 1
+
+    result = []
+    for key in sorted(rows, key=_order):
+        data = rows[key]
+        entry: dict[str, Any] = {"agency": key[0]}
+        if by_official:
+            entry["official"] = key[1]
+        entry.update(
+            cases=data["cases"],
+            cases_on_time=data["cases_on_time"],
+            cases_late=data["cases_late"],
+            cases_overdue_open=data["cases_overdue_open"],
+            on_time_rate=(data["cases_on_time"] / data["cases"]) if data["cases"] else None,
+            score_766=score_766(data["cases_on_time"], data["cases"]),
+            consultations=data["consultations"],
+            answered_on_time=data["answered_on_time"],
+            answered_late=data["answered_late"],
+            unanswered_overdue=data["unanswered_overdue"],
+            violations=dict(sorted(counts.get(key, {}).items())),
+        )
+        result.append(entry)
+    return result
