@@ -268,6 +268,10 @@ class Ledger:
         """The working calendar with every declared override."""
         return WorkingCalendar(self.registry_as_of().calendar_overrides())
 
+    def has_cases(self) -> bool:
+        self.projections.catch_up()
+        return self.projections.case_count() > 0
+
     def today(self) -> date:
         return self.clock().astimezone(LOCAL_TZ).date()
 

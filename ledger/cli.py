@@ -300,3 +300,27 @@ def rules(fmt: str) -> None:
     from .rules.document import rulebook_json, rulebook_markdown, rulebook_text
 
     click.echo({"text": rulebook_text, "json": rulebook_json, "markdown": rulebook_markdown}[fmt]())
+
+
+@main.command()
+@click.option("--cases", type=click.IntRange(1, 2_000_000), default=2000, show_default=True)
+@click.option("--seed", type=int, default=2024, show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, cases: int, seed: int) -> None:
+    """Fill a fresh store with a realistic synthetic year of Ho Chi Minh City cases."""
+    from .demo import generate
+
+    ledger = _ledger(ctx)
+    if ledger.has_cases():
+        raise click.UsageError("the demo fills a fresh store; this one already holds cases")
+    registry = resources.files("ledger").joinpath("data", "hcmc_registry.jsonl")
+    with registry.open(encoding="utf-8") as lines:
+        loaded = ledger.import_lines(lines)
+    if loaded.refused:
+        _print_refused(loaded)
+        ctx.exit(BAD_INPUT)
+    summary = generate(ledger, cases=cases, seed=seed)
+    click.echo(f"demo ledger in {ledger.config.url}: {summary['cases']} cases, {summary['events']} events "
+               f"({summary['imported']} imported, {summary['web']} through the web), {summary['findings']} findings")
+    click.echo("events by type:   " + ", ".join(f"{k} {v}" for k, v in summary["by_type"].items()))
+    click.echo("violations (all): " + ", ".join(f"{k} {v}" for k, v in summary["violations"].items()))

@@ -263,6 +263,10 @@ class Projections:
             for row in session.execute(query.execution_options(yield_per=5000)):
                 yield record_from_row(row)
 
+    def case_count(self) -> int:
+        with self.view.transaction(commit=False) as session:
+            return len(session.execute(select(case_files.c.case_ref)).all())
+
     def open_and_closed_violations(self) -> list[Violation]:
         """Every stored case violation; open ones still carry the date after which they are late."""
         with self.view.transaction(commit=False) as session:

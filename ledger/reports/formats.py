@@ -68,8 +68,9 @@ DELAY_COLUMNS = (
     Column("agency", lambda r: r["agency"]),
     Column("days", lambda r: r["days"], total=True, numeric=True),
     Column("by_rule", lambda r: r["by_rule"]),
-    Column("cases", lambda r: r["cases"]),
+    Column("cases", lambda r: len(r["cases"]), total=True, numeric=True),
 )
+DELAY_CASE_LIST = Column("cases", lambda r: r["cases"])
 DELAY_BY_OFFICIAL_COLUMNS = (DELAY_COLUMNS[0], Column("official", lambda r: r["official"]), *DELAY_COLUMNS[1:])
 
 SCORECARD_COLUMNS = (
@@ -94,7 +95,9 @@ REPORTS: dict[str, tuple[Column, ...]] = {
     "violations": VIOLATION_COLUMNS,
     "violations_csv": VIOLATION_COLUMNS + VIOLATION_CSV_EXTRA,
     "delays": DELAY_COLUMNS,
+    "delays_csv": (*DELAY_COLUMNS[:-1], DELAY_CASE_LIST),
     "delays_by_official": DELAY_BY_OFFICIAL_COLUMNS,
+    "delays_by_official_csv": (*DELAY_BY_OFFICIAL_COLUMNS[:-1], DELAY_CASE_LIST),
     "scorecard": SCORECARD_COLUMNS,
     "scorecard_by_official": SCORECARD_BY_OFFICIAL_COLUMNS,
 }
