@@ -9,7 +9,6 @@ import json
 import sys
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from importlib import resources
 from typing import IO, Any
 
 import click
@@ -18,6 +17,7 @@ from .application import ImportReport, Ledger
 from .calendar import LOCAL_TZ
 from .domain.errors import LedgerError, Refused
 from .domain.values import parse_timestamp
+from .demo import DEFAULT_REGISTRY
 from .interchange import dumps, to_line
 from .reports import render
 from .text import format_history
@@ -94,8 +94,7 @@ def init(ctx: click.Context, bare: bool) -> None:
     if bare:
         click.echo(f"store ready: {ledger.config.url} ({ledger.event_count()} events)")
         return
-    registry = resources.files("ledger").joinpath("data", "hcmc_registry.jsonl")
-    with registry.open(encoding="utf-8") as lines:
+    with DEFAULT_REGISTRY.open(encoding="utf-8") as lines:
         report = ledger.import_lines(lines)
     if report.refused:
         _print_refused(report)
@@ -299,7 +298,8 @@ def rules(fmt: str) -> None:
     """Print the rulebook: each rule's code, clause, source, parameters and validity."""
     from .rules.document import rulebook_json, rulebook_markdown, rulebook_text
 
-    click.echo({"text": rulebook_text, "json": rulebook_json, "markdown": rulebook_markdown}[fmt]())
+    text = {"text": rulebook_text, "json": rulebook_json, "markdown": rulebook_markdown}[fmt]()
+    click.echo(text, nl=not text.endswith("\n"))
 
 
 @main.command()
@@ -313,12 +313,6 @@ def demo(ctx: click.Context, cases: int, seed: int) -> None:
     ledger = _ledger(ctx)
     if ledger.has_cases():
         raise click.UsageError("the demo fills a fresh store; this one already holds cases")
-    registry = resources.files("ledger").joinpath("data", "hcmc_registry.jsonl")
-    with registry.open(encoding="utf-8") as lines:
-        loaded = ledger.import_lines(lines)
-    if loaded.refused:
-        _print_refused(loaded)
-        ctx.exit(BAD_INPUT)
     summary = generate(ledger, cases=cases, seed=seed)
     click.echo(f"demo ledger in {ledger.config.url}: {summary['cases']} cases, {summary['events']} events "
                f"({summary['imported']} imported, {summary['web']} through the web), {summary['findings']} findings")

@@ -40,6 +40,7 @@ PROCEDURES: dict[str, tuple[float, str]] = {
 CONSULTATION_COUNTS = (0, 1, 2, 3, 4, 5)
 CONSULTATION_WEIGHTS = (8, 22, 27, 22, 13, 8)
 INSPECTOR = "tttp.insp1"
+DEFAULT_REGISTRY = resources.files("ledger").joinpath("data", "hcmc_registry.jsonl")
 
 
 @dataclass
@@ -54,7 +55,7 @@ class Registry:
     @classmethod
     def default(cls) -> Registry:
         registry = cls()
-        text = resources.files("ledger").joinpath("data", "hcmc_registry.jsonl").read_text(encoding="utf-8")
+        text = DEFAULT_REGISTRY.read_text(encoding="utf-8")
         for line in text.splitlines():
             obj = json.loads(line)
             if obj["type"] == "AgencyRegistered":
@@ -282,6 +283,9 @@ def generate(ledger: Ledger, *, cases: int, seed: int) -> dict[str, Any]:
 
     rng = random.Random(seed)
     reg = Registry.default()
+    registry = ledger.import_lines(DEFAULT_REGISTRY.read_text(encoding="utf-8").splitlines())
+    if registry.refused:
+        raise RuntimeError(f"the default registry was refused: {registry.refused[:3]}")
     now = ledger.clock()
     today = now.astimezone(LOCAL_TZ).date()
     year = Year(today, ledger.calendar())
