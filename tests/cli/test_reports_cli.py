@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ledger import Ledger
+from ledger import Ledger, parse_event
 from ledger.cli import main
 from ledger.demo import generate
 from ledger.rules import RULES, VIOLATION_KEYS
@@ -131,3 +131,15 @@ def test_the_same_seed_gives_the_same_ledger(tmp_path):
             exports.append([json.dumps(record.fields, sort_keys=True) + record.event + record.at.isoformat()
                             for record in ledger.records()])
     assert exports[0] == exports[1] and len(exports[0]) > 500
+
+
+def test_the_worker_applies_events_another_process_appended(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    with Ledger(url) as writer:
+        batch = writer.batch()  # a batch commits without catching the read models up
+        for line in (EXAMPLES / "national-day-2024.jsonl").read_text(encoding="utf-8").splitlines():
+            batch.add(parse_event(json.loads(line)), source="import")
+        batch.commit()
+        assert writer.projections.position() == 0
+    result = CliRunner().invoke(main, ["--db", url, "worker", "--once"], catch_exceptions=False)
+    assert result.exit_code == 0 and "applied 18 events (position 18)" in result.output
