@@ -8,9 +8,11 @@ registry included, so a question about the past sees the registry as it was then
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, cast
@@ -31,13 +33,28 @@ from .domain.records import EventRecord, filter_records
 from .domain.registry import REGISTRY_ID, RegistryState
 from .domain.schema import parse_event
 from .domain.values import parse_timestamp
-from .interchange import read_lines
+from .integrity.keys import SigningKey
+from .interchange import dumps, read_lines, to_line
+from .integrity.checkpoint import Checkpoint
+from .integrity.merkle import raw_leaf as leaf_of
+from .integrity.merkle import root_of
+from .integrity.proofs import build_proof, raw_event_dict
+from .integrity.reports import KINDS, calendar_version_of, compute_rows, envelope, parse_report, render_report
+from .integrity.verify import Verification
+from .integrity.verify import verify as verify_ledger
+from .projections.merkle import notification_leaf
 from .projections import Projections
-from .rules import RULEBOOK, Violation, judge, scoring, visible
+from .rules import RULEBOOK, Violation, judge, rulebook_version, scoring, visible
 from .rules.engine import judge_agencies, judgement_for, sort_violations
 from .store import LedgerRecorder, StoreConfig
 
 Clock = Callable[[], datetime]
+
+#: The `type` of an export's closing line: the signed checkpoint over the lines before it.
+CHECKPOINT_LINE = "LedgerCheckpoint"
+
+#: A signed checkpoint is taken every this many events (and at every export).
+CHECKPOINT_EVERY = 1000
 
 # An arbitrary, fixed advisory-lock key ("ledger" in ASCII) taken while a store's tables are made.
 _CREATION_LOCK = 0x6C6564676572
@@ -87,9 +104,17 @@ class BatchRefused(Refused):
 class Ledger:
     """The public facade over one store."""
 
-    def __init__(self, url: str | None = None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        clock: Clock | None = None,
+        key_file: str | Path | None = None,
+        checkpoint_every: int = CHECKPOINT_EVERY,
+    ) -> None:
         self.config = StoreConfig.from_url(url)
         self.clock: Clock = clock or utc_now
+        self.checkpoint_every = checkpoint_every
         if self.config.kind == "sqlite":
             Path(self.config.sqlite_path or "ledger.db").absolute().parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(self.config.sqlalchemy_url())
@@ -101,6 +126,8 @@ class Ledger:
             self.engine.dispose()
             raise StoreError(f"cannot open the store {self.config.url}: {error}") from error
         self.recorder = cast(LedgerRecorder, self.app.recorder)
+        self.key_path = Path(key_file or os.environ.get("LEDGER_KEY_FILE") or self.config.default_key_file())
+        self.signer = self._signing_key()
         try:
             with self._creation_lock():
                 self.projections = Projections(self)
@@ -108,6 +135,14 @@ class Ledger:
             self.app.close()
             self.engine.dispose()
             raise StoreError(f"cannot open the read models of {self.config.url}: {error}") from error
+
+    def _signing_key(self) -> SigningKey | None:
+        """The instance key: made with a new store; a process without it cannot sign checkpoints."""
+        if self.key_path.exists():
+            return SigningKey.load(self.key_path)
+        if self.event_count() == 0:
+            return SigningKey.create(self.key_path)
+        return None
 
     @contextmanager
     def _creation_lock(self) -> Iterator[None]:
@@ -206,6 +241,8 @@ class Ledger:
                 if line.error is not None:
                     report.refused.append((line.number, line.error))
                     continue
+                if line.obj.get("type") == CHECKPOINT_LINE:
+                    continue  # an export's closing checkpoint is not an event
                 try:
                     envelopes.append((line.number, parse_event(line.obj)))
                 except Refused as refusal:
@@ -232,19 +269,29 @@ class Ledger:
             return report
         raise AssertionError("unreachable")
 
-    def restore_lines(self, lines: Iterable[str]) -> ImportReport:
-        """Load an export into an empty store, keeping recorded times, sources and event ids."""
+    def restore_lines(self, lines: Iterable[str], *, trusted_key: str | None = None) -> ImportReport:
+        """Load an export into an empty store, keeping recorded times, sources and event ids.
+
+        The export's closing signed checkpoint must verify, and the events must rebuild its root
+        exactly, before anything is saved; `trusted_key` (base64) pins whose signature it must be."""
         if self.event_count():
             raise StoreError("restore needs an empty store; this one already holds events")
         report = ImportReport()
         batch = self.batch()
+        checkpoint: Checkpoint | None = None
         for line in read_lines(lines):
             report.lines += 1
             if line.error is not None:
                 report.refused.append((line.number, line.error))
                 continue
+            obj = line.obj
+            if obj.get("type") == CHECKPOINT_LINE:
+                try:
+                    checkpoint = Checkpoint.from_dict({k: v for k, v in obj.items() if k != "type"})
+                except ValueError as error:
+                    report.refused.append((line.number, str(error)))
+                continue
             try:
-                obj = line.obj
                 for name in ("recorded", "source", "event"):
                     if not isinstance(obj.get(name), str):
                         raise InvalidField(f"an export line needs '{name}'", field=name)
@@ -255,9 +302,109 @@ class Ledger:
             except Refused as refusal:
                 report.refused.append((line.number, str(refusal)))
         if not report.refused:
+            problem = self._check_export_checkpoint(batch, checkpoint, trusted_key)
+            if problem:
+                report.refused.append((report.lines, problem))
+        if not report.refused:
             report.outcomes = batch.commit()
+            assert checkpoint is not None
+            self.projections.adopt_checkpoint(checkpoint)
             self.projections.catch_up()
         return report
+
+    def _check_export_checkpoint(self, batch: Batch, checkpoint: Checkpoint | None, trusted_key: str | None) -> str:
+        if checkpoint is None:
+            return "the export has no signed checkpoint line; it cannot be verified"
+        if not checkpoint.signature_ok():
+            return "the export's checkpoint signature is invalid"
+        if trusted_key is not None and checkpoint.public_key != trusted_key:
+            return f"the export was signed by key {checkpoint.key_id}, not by the trusted key"
+        leaves = [notification_leaf(self.app.mapper.to_stored_event(e)) for e in batch.staged]
+        if len(leaves) != checkpoint.size or root_of(leaves).hex() != checkpoint.root:
+            return (f"the export's events do not match its signed checkpoint (size {checkpoint.size},"
+                    f" {len(leaves)} events): it was altered")
+        return ""
+
+    # --- integrity ----------------------------------------------------------------------------
+
+    def verify(self, *, full: bool = False) -> Verification:
+        """SPEC §10: recompute the tree from the stored events and check everything against it."""
+        return verify_ledger(self, full=full)
+
+    def prove(self, case: str) -> dict[str, Any]:
+        """An inclusion proof of each of the case's events under a checkpoint signed now."""
+        records = {r.position: r for r in self.stream_records(case_id(case))}
+        if not records:
+            raise UnknownReference(f"unknown case {case!r}", field="case")
+        checkpoint = self.projections.checkpoint()
+        raws = list(self.recorder.raw_events())
+        leaves = [(raw.position, leaf_of(raw)) for raw in raws]
+        events = [raw_event_dict(raw, records[raw.position]) for raw in raws if raw.position in records]
+        return build_proof(case, checkpoint, leaves, events)
+
+    def report(self, kind: str, parameters: dict[str, Any]) -> dict[str, Any]:
+        """A verifiable report: computed from exactly the events under a checkpoint signed now."""
+        checkpoint = self.projections.checkpoint()
+        records = list(self.projections.facts(limit=checkpoint.size))
+        rows = compute_rows(kind, records, parameters)
+        return envelope(kind, parameters, checkpoint, calendar_version_of(records), rows)
+
+    def verify_report(self, text: str) -> tuple[bool, list[str]]:
+        """Check a report's checkpoint against this ledger and recompute every row."""
+        try:
+            meta, fmt = parse_report(text)
+            checkpoint = Checkpoint.from_dict(meta["checkpoint"])
+            kind, parameters = meta["report"], meta["parameters"]
+        except (ValueError, KeyError, TypeError) as error:
+            return False, [f"not a verifiable report: {error}"]
+        lines, ok = [], True
+        if checkpoint.signature_ok():
+            lines.append(f"checkpoint at size {checkpoint.size}: valid signature by key {checkpoint.key_id}")
+        else:
+            return False, [f"checkpoint at size {checkpoint.size}: INVALID signature"]
+        leaves = [leaf_of(raw) for raw in self.recorder.raw_events()]
+        if len(leaves) < checkpoint.size or root_of(leaves[: checkpoint.size]).hex() != checkpoint.root:
+            return False, [*lines, "the checkpoint does not match this ledger's events"]
+        lines.append("the checkpoint matches this ledger's events")
+        if meta.get("rulebook") != rulebook_version():
+            return False, [*lines, f"computed with rulebook {meta.get('rulebook')}; this ledger runs {rulebook_version()}"]
+        records = list(islice(self.records(), checkpoint.size))
+        if meta.get("calendar") != calendar_version_of(records):
+            return False, [*lines, f"computed with calendar {meta.get('calendar')}, not {calendar_version_of(records)}"]
+        if kind not in KINDS:
+            return False, [*lines, f"unknown report kind {kind!r}"]
+        rows = compute_rows(kind, records, parameters)
+        if fmt == "json":
+            given = meta["rows"]
+            for index, (mine, theirs) in enumerate(zip(rows, given, strict=False)):
+                if mine != theirs:
+                    ok = False
+                    lines.append(f"row {index + 1} differs from the recomputed report")
+                    break
+            if ok and len(rows) != len(given):
+                ok = False
+                lines.append(f"the report has {len(given)} rows; recomputed: {len(rows)}")
+        else:
+            expected = render_report(envelope(kind, parameters, checkpoint, meta["calendar"], rows), "csv")
+            body = expected.partition("\n")[2]
+            if body != meta["csv_body"]:
+                ok = False
+                mine_lines, theirs_lines = body.splitlines(), meta["csv_body"].splitlines()
+                first = next((i for i, (a, b) in enumerate(zip(mine_lines, theirs_lines)) if a != b),
+                             min(len(mine_lines), len(theirs_lines)))
+                lines.append(f"CSV line {first + 2} differs from the recomputed report")
+        if ok:
+            lines.append(f"all {len(rows)} rows recomputed and confirmed")
+        return ok, lines
+
+    def export_lines(self) -> Iterator[str]:
+        """The whole ledger as JSON Lines, closed by a checkpoint signed now over exactly those events."""
+        checkpoint = self.projections.checkpoint()
+        for count, record in enumerate(self.records(), start=1):
+            if count > checkpoint.size:
+                break
+            yield dumps(to_line(record))
+        yield dumps({"type": CHECKPOINT_LINE, **checkpoint.as_dict()})
 
     # --- queries ------------------------------------------------------------------------------
 

@@ -71,6 +71,11 @@ class Batch:
     def __len__(self) -> int:
         return len(self._events)
 
+    @property
+    def staged(self) -> list[Any]:
+        """The events staged so far, in the order they will be saved."""
+        return list(self._events)
+
     def prefetch_keys(self, keys: Sequence[str]) -> None:
         """Look up many idempotency ids at once (an import knows them all in advance)."""
         wanted = [k for k in set(keys) if k not in self._known_keys]

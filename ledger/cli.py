@@ -18,11 +18,11 @@ from .calendar import LOCAL_TZ
 from .domain.errors import LedgerError, Refused
 from .domain.values import parse_timestamp
 from .demo import DEFAULT_REGISTRY
-from .interchange import dumps, to_line
 from .reports import render
 from .text import format_history
 
 BAD_INPUT = 2
+CHECK_FAILED = 1
 #: Files at least this long get a progress bar when standard error is a terminal.
 PROGRESS_THRESHOLD = 5000
 
@@ -157,17 +157,19 @@ def export(ctx: click.Context, output: str | None) -> None:
     """Write the whole ledger as JSON Lines, with recorded times, positions, sources and event ids."""
     ledger = _ledger(ctx)
     with click.open_file(output or "-", "w", encoding="utf-8") as out:
-        for record in ledger.records():
-            out.write(dumps(to_line(record)) + "\n")
+        for line in ledger.export_lines():
+            out.write(line + "\n")
 
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--trusted-key", help="Base64 public key the export's checkpoint must be signed with.")
 @click.pass_context
-def restore(ctx: click.Context, file: str) -> None:
-    """Load an export into an empty store, keeping recorded times, sources and event ids."""
+def restore(ctx: click.Context, file: str, trusted_key: str | None) -> None:
+    """Load an export into an empty store, keeping recorded times, sources and event ids,
+    after checking its signed checkpoint."""
     ledger = _ledger(ctx)
-    report = ledger.restore_lines(_read(file))
+    report = ledger.restore_lines(_read(file), trusted_key=trusted_key)
     if report.refused:
         _print_refused(report)
         ctx.exit(BAD_INPUT)
@@ -198,6 +200,21 @@ def _emit(text: str, output: str | None) -> None:
         out.write(text if text.endswith("\n") else text + "\n")
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _emit_report(ledger: Ledger, kind: str, parameters: dict[str, Any], fmt: str, output: str) -> None:
+    """`-o FILE` in JSON or CSV writes a verifiable report: rows plus the signed checkpoint they
+    were computed at and the rulebook and calendar versions (`ledger verify-report FILE`)."""
+    from .integrity.reports import render_report
+
+    data = ledger.report(kind, parameters)
+    _emit(render_report(data, fmt), output)
+    click.echo(f"{len(data['rows'])} row(s) written to {output}, at checkpoint size {data['checkpoint']['size']}",
+               err=True)
+
+
 def _versions_footer(ledger: Ledger) -> list[str]:
     from .rules import rulebook_version
 
@@ -222,6 +239,11 @@ def violations(ctx: click.Context, as_of: str | None, known_at: str | None, rule
     if unknown:
         raise click.BadParameter(f"unknown rule {', '.join(unknown)}", param_hint="--rule")
     ledger = _ledger(ctx)
+    if output and fmt in ("json", "csv"):
+        parameters = {"as_of": (_as_of(as_of) or ledger.today()).isoformat(), "known_at": _iso(_known_at(known_at)),
+                      "rules": list(rules), "agencies": list(agencies), "include_dismissed": include_dismissed}
+        _emit_report(ledger, "violations", parameters, fmt, output)
+        return
     found = ledger.violations(as_of=_as_of(as_of), known_at=_known_at(known_at), include_dismissed=include_dismissed)
     rows = [v.as_dict() for v in found if (not rules or v.rule in rules) and (not agencies or v.agency in agencies)]
     _emit(render(rows, fmt, "violations", footer=_versions_footer(ledger)), output)
@@ -237,6 +259,10 @@ def delays(ctx: click.Context, as_of: str | None, by: str, fmt: str, output: str
     """Working days of delay each agency (or official) is responsible for (SPEC §7)."""
     ledger = _ledger(ctx)
     by_official = by == "official"
+    if output and fmt in ("json", "csv"):
+        parameters = {"as_of": (_as_of(as_of) or ledger.today()).isoformat(), "by": by}
+        _emit_report(ledger, "delays", parameters, fmt, output)
+        return
     rows = ledger.delays(as_of=_as_of(as_of), by_official=by_official)
     json_rows = [{k: v for k, v in row.items() if k != "cases"} for row in rows]
     report = "delays_by_official" if by_official else "delays"
@@ -256,6 +282,12 @@ def scorecard(ctx: click.Context, start: str, end: str, by: str, fmt: str, outpu
     assert first is not None and last is not None
     ledger = _ledger(ctx)
     by_official = by == "official"
+    if output and fmt in ("json", "csv"):
+        if last < first:
+            raise click.BadParameter("the period ends before it starts", param_hint="--to")
+        parameters = {"from": first.isoformat(), "to": last.isoformat(), "by": by, "known_at": None}
+        _emit_report(ledger, "scorecard", parameters, fmt, output)
+        return
     rows = ledger.scorecard(first, last, by_official=by_official)
     report = "scorecard_by_official" if by_official else "scorecard"
     _emit(render(rows, fmt, report, footer=_versions_footer(ledger)), output)
@@ -318,3 +350,80 @@ def demo(ctx: click.Context, cases: int, seed: int) -> None:
                f"({summary['imported']} imported, {summary['web']} through the web), {summary['findings']} findings")
     click.echo("events by type:   " + ", ".join(f"{k} {v}" for k, v in summary["by_type"].items()))
     click.echo("violations (all): " + ", ".join(f"{k} {v}" for k, v in summary["violations"].items()))
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Also recompute every read-model row and compare.")
+@click.pass_context
+def verify(ctx: click.Context, full: bool) -> None:
+    """Check the ledger's integrity; exit 1 naming the first bad position."""
+    ledger = _ledger(ctx)
+    result = ledger.verify(full=full)
+    if result.ok:
+        click.echo(f"ledger intact: {result.events} events, {result.checkpoints} signed checkpoint(s) verified;"
+                   f" read models consumed exactly the first {result.tracked} position(s)")
+        return
+    click.echo(f"ledger NOT intact: first bad {result.first}", err=True)
+    for problem in result.problems:
+        click.echo(f"  {problem}", err=True)
+    ctx.exit(CHECK_FAILED)
+
+
+@main.group()
+def key() -> None:
+    """The instance's signing key."""
+
+
+@key.command("show")
+@click.pass_context
+def key_show(ctx: click.Context) -> None:
+    """Print the public key that signs this ledger's checkpoints."""
+    from .integrity.keys import b64
+
+    ledger = _ledger(ctx.parent)  # type: ignore[arg-type]
+    if ledger.signer is None:
+        raise click.UsageError(f"no signing key at {ledger.key_path}")
+    click.echo(f"public key (Ed25519, base64): {b64(ledger.signer.public_bytes)}")
+    click.echo(f"key id: {ledger.signer.id}")
+    click.echo(f"file: {ledger.key_path}")
+
+
+@main.command()
+@click.argument("case")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the proof to FILE.")
+@click.pass_context
+def prove(ctx: click.Context, case: str, output: str | None) -> None:
+    """Prove that each event of CASE is included under a freshly signed checkpoint."""
+    from .integrity.proofs import dumps as proof_dumps
+
+    _emit(proof_dumps(_ledger(ctx).prove(case)), output)
+
+
+@main.command("check-proof")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--trusted-key", help="Base64 public key the checkpoint must be signed with.")
+def check_proof_command(file: str, trusted_key: str | None) -> None:
+    """Check an inclusion proof without any database; exit 1 if any event is not proved."""
+    from .integrity.proofs import check_proof
+
+    try:
+        data = json.loads("".join(_read(file)))
+    except json.JSONDecodeError as error:
+        raise click.BadParameter(f"not JSON: {error}", param_hint="FILE") from None
+    result = check_proof(data, trusted_key=trusted_key)
+    for line in result.lines:
+        click.echo(line)
+    if not result.ok:
+        sys.exit(CHECK_FAILED)
+
+
+@main.command("verify-report")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.pass_context
+def verify_report(ctx: click.Context, file: str) -> None:
+    """Check a report's signed checkpoint against the ledger and recompute every row."""
+    ok, lines = _ledger(ctx).verify_report("".join(_read(file)))
+    for line in lines:
+        click.echo(line)
+    if not ok:
+        ctx.exit(CHECK_FAILED)

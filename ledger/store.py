@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -31,9 +31,20 @@ from sqlalchemy.exc import ArgumentError
 from .domain.errors import StoreError
 
 DEFAULT_URL = "sqlite:///ledger.db"
+APPEND_ONLY = "the ledger is append-only: events cannot be changed or deleted"
 
 # One idempotency key: (key, content digest, aggregate id, aggregate version).
 KeyRow = tuple[str, str, str, int]
+
+
+class RawEvent(NamedTuple):
+    """One row of the events table, as stored."""
+
+    position: int
+    originator_id: str
+    version: int
+    topic: str
+    state: bytes
 
 
 @dataclass(frozen=True)
@@ -134,17 +145,29 @@ class LedgerRecorder(Protocol):
     def max_notification_id(self) -> int | None:
         """The last log position (None or 0 when empty)."""
 
+    def raw_events(self, batch: int = 5000) -> Iterator[RawEvent]:
+        """Every stored row as the database holds it, in log order, parsed as little as possible
+        (so `ledger verify` can read a corrupted row and report it rather than crash)."""
+
 
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
-        return [
+        statements = [
             *super().construct_create_table_statements(),
             "CREATE TABLE IF NOT EXISTS ledger_keys (key TEXT PRIMARY KEY, digest TEXT NOT NULL,"
             " originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL)",
         ]
+        # The ledger is append-only, enforced by the database itself (SPEC §10).
+        for table in (self.events_table_name, "ledger_keys"):
+            for action in ("UPDATE", "DELETE"):
+                statements.append(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
+                )
+        return statements
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -175,6 +198,22 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             )
             return {row["originator_version"]: row["rowid"] for row in c.fetchall()}
 
+    def raw_events(self, batch: int = 5000) -> Iterator[RawEvent]:
+        after = 0
+        while True:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(
+                    f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name}"
+                    " WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                    (after, batch),
+                )
+                rows = c.fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield RawEvent(row[0], str(row[1]), row[2], row[3], bytes(row[4] or b""))
+            after = rows[-1][0]
+
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
@@ -187,12 +226,36 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                 " originator_id uuid NOT NULL, originator_version bigint NOT NULL)"
             ).format(schema=schema, table=self.keys_table)
         )
+        # The ledger is append-only, enforced by the database itself (SPEC §10).
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
+            ).format(schema=schema, message=SQL(APPEND_ONLY))
+        )
+        for table in (events_table_name, "ledger_keys"):
+            self.sql_create_statements.append(
+                SQL(
+                    "CREATE OR REPLACE TRIGGER {name} BEFORE UPDATE OR DELETE ON {schema}.{table} "
+                    "FOR EACH ROW EXECUTE FUNCTION {schema}.ledger_refuse_change()"
+                ).format(name=Identifier(f"{table}_append_only"), schema=schema, table=Identifier(table))
+            )
+            self.sql_create_statements.append(
+                SQL(
+                    "CREATE OR REPLACE TRIGGER {name} BEFORE TRUNCATE ON {schema}.{table} "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION {schema}.ledger_refuse_change()"
+                ).format(name=Identifier(f"{table}_no_truncate"), schema=schema, table=Identifier(table))
+            )
         self.insert_key_statement = SQL("INSERT INTO {schema}.{table} VALUES (%s, %s, %s, %s)").format(
             schema=schema, table=self.keys_table
         )
         self.select_keys_statement = SQL("SELECT * FROM {schema}.{table} WHERE key = ANY(%s)").format(
             schema=schema, table=self.keys_table
         )
+        self.select_raw_statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {schema}.{table}"
+            " WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+        ).format(schema=schema, table=Identifier(events_table_name))
         self.select_positions_statement = SQL(
             "SELECT notification_id, originator_version FROM {schema}.{table} WHERE originator_id = %s"
         ).format(schema=schema, table=Identifier(events_table_name))
@@ -214,3 +277,16 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self.select_positions_statement, (originator_id,))
             return {row["originator_version"]: row["notification_id"] for row in curs.fetchall()}
+
+    def raw_events(self, batch: int = 5000) -> Iterator[RawEvent]:
+        after = 0
+        while True:
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(self.select_raw_statement, (after, batch))
+                rows = curs.fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield RawEvent(row["notification_id"], str(row["originator_id"]), row["originator_version"],
+                               row["topic"], bytes(row["state"] or b""))
+            after = rows[-1]["notification_id"]

@@ -1,12 +1,13 @@
 """SQL tables beside the events, through SQLAlchemy (read models, logins and tokens join them).
 
-For now: `ledger_meta`, a small key/value table that says what the store is and when it was set
-up, so a command can tell a fresh store from one that `ledger init` has already filled.
+- `ledger_meta`: a small key/value table about the store itself.
+- `checkpoints`: the signed checkpoints (size, root, time). Not a read model: `ledger rebuild`
+  never drops them, it checks the rebuilt tree against them.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert, select, update
 
 metadata = MetaData()
 
@@ -15,6 +16,17 @@ ledger_meta = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("root", String(64), nullable=False),
+    Column("time", String(40), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("signature", String(100), nullable=False),
 )
 
 

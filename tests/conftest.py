@@ -35,6 +35,14 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
+@pytest.fixture(autouse=True)
+def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test signs with a key of its own, never one in the working folder."""
+    path = tmp_path / "keys" / "ledger.key"
+    monkeypatch.setenv("LEDGER_KEY_FILE", str(path))
+    return path
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2024, 12, 2, 3, 0, tzinfo=timezone.utc))

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
 
-from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, Tracking
 from eventsourcing.utils import Environment
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
@@ -28,7 +28,11 @@ from ..domain.registry import RegistryState
 from ..domain.schema import REGISTRY_TYPES
 from ..rules.engine import judge_case, registry_from
 from ..rules.violation import Judgement, Violation
-from .tables import case_files, consultation_files, facts, violation_rows
+from ..domain.errors import StoreError
+from ..integrity.checkpoint import Checkpoint
+from ..tables import checkpoints as ledger_checkpoints
+from .merkle import append_leaves, load_frontier, record_checkpoint, stored_checkpoints
+from .tables import case_files, consultation_files, facts, merkle_leaves, merkle_state, violation_rows
 from .view import LedgerView
 
 if TYPE_CHECKING:
@@ -116,6 +120,45 @@ def violation_from_row(row: Any) -> Violation:
     )
 
 
+def case_rows(
+    ref: str, records: list[EventRecord], judgement: Judgement
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]:
+    """One case's rows in `case_files`, `consultation_files` and `violation_rows`."""
+    case = fold_case(records, judgement.registry, judgement.calendar)
+    if case.opened is None:
+        return None, [], []
+    row = {
+        "case_ref": ref,
+        "procedure": case.procedure,
+        "title": case.title,
+        "opened_on": case.opened_on,
+        "opener_agency": case.opener_agency,
+        "lead_agency": case.lead["agency"] if case.lead else None,
+        "lead_official": case.lead["official"] if case.lead else None,
+        "status": case.status(),
+        "initial_due": case.initial_due,
+        "resolved_on": case.resolved_on,
+        "outcome": case.resolved["outcome"] if case.resolved else None,
+        "last_position": records[-1].position,
+    }
+    consultations = [
+        {
+            "case_ref": ref,
+            "consultation": c.consultation,
+            "to_agency": c.to,
+            "requested_on": c.requested_on,
+            "due": c.due,
+            "status": c.status,
+            "handler": c.handler,
+            "answered_by": c.answered_by,
+            "answered_on": c.answered_on,
+            "position": None if c.position is None else json.dumps(c.position, ensure_ascii=False),
+        }
+        for c in case.consultations.values()
+    ]
+    return row, consultations, [violation_row(v) for v in judge_case(records, judgement)]
+
+
 class Projections:
     """The ledger's read models and the loop that feeds them."""
 
@@ -158,7 +201,7 @@ class Projections:
                 for n in notifications
             ]
             try:
-                self._apply(records)
+                self._apply(records, notifications)
             except (IntegrityError, SQLIntegrityError):
                 # Another process applied this batch first; carry on from where it got to.
                 self._registry = None
@@ -177,9 +220,11 @@ class Projections:
 
     # --- applying a batch ---------------------------------------------------------------------
 
-    def _apply(self, records: list[EventRecord]) -> None:
+    def _apply(self, records: list[EventRecord], notifications: Sequence[Notification]) -> None:
         with self.view.transaction(commit=True) as session:
             session.execute(insert(facts), [fact_row(r) for r in records])
+            append_leaves(session, notifications, signer=self._ledger.signer,
+                          every=self._ledger.checkpoint_every, clock=self._ledger.clock)
             dirty = {r.case for r in records if r.case is not None}
             if any(r.case is None and r.type in REGISTRY_TYPES for r in records):
                 self._registry = None
@@ -208,40 +253,11 @@ class Projections:
             session.execute(delete(table).where(table.c.case_ref.in_(refs)))
         cases, consultations, violations = [], [], []
         for ref in refs:
-            case_records = grouped.get(ref, [])
-            case = fold_case(case_records, judgement.registry, judgement.calendar)
-            if case.opened is None:
-                continue
-            cases.append({
-                "case_ref": ref,
-                "procedure": case.procedure,
-                "title": case.title,
-                "opened_on": case.opened_on,
-                "opener_agency": case.opener_agency,
-                "lead_agency": case.lead["agency"] if case.lead else None,
-                "lead_official": case.lead["official"] if case.lead else None,
-                "status": case.status(),
-                "initial_due": case.initial_due,
-                "resolved_on": case.resolved_on,
-                "outcome": case.resolved["outcome"] if case.resolved else None,
-                "last_position": case_records[-1].position,
-            })
-            consultations.extend(
-                {
-                    "case_ref": ref,
-                    "consultation": c.consultation,
-                    "to_agency": c.to,
-                    "requested_on": c.requested_on,
-                    "due": c.due,
-                    "status": c.status,
-                    "handler": c.handler,
-                    "answered_by": c.answered_by,
-                    "answered_on": c.answered_on,
-                    "position": None if c.position is None else json.dumps(c.position, ensure_ascii=False),
-                }
-                for c in case.consultations.values()
-            )
-            violations.extend(violation_row(v) for v in judge_case(case_records, judgement))
+            case, case_consultations, case_violations = case_rows(ref, grouped.get(ref, []), judgement)
+            if case is not None:
+                cases.append(case)
+                consultations.extend(case_consultations)
+                violations.extend(case_violations)
         for table, rows_to_insert in ((case_files, cases), (consultation_files, consultations),
                                       (violation_rows, violations)):
             if rows_to_insert:
@@ -250,9 +266,12 @@ class Projections:
     # --- reading ------------------------------------------------------------------------------
 
     def facts(self, *, as_of: date | None = None, known_at: datetime | None = None,
-              non_case_only: bool = False) -> Iterator[EventRecord]:
-        """Stored facts in log order, filtered by as-of (claimed date) and known-at (recorded)."""
+              non_case_only: bool = False, limit: int | None = None) -> Iterator[EventRecord]:
+        """Stored facts in log order, filtered by as-of (claimed date) and known-at (recorded);
+        `limit` keeps the first so many events of the log (a checkpoint's)."""
         query = select(facts).order_by(facts.c.position)
+        if limit is not None:
+            query = query.limit(limit)
         if as_of is not None:
             query = query.where(facts.c.at_date <= as_of)
         if known_at is not None:
@@ -262,6 +281,34 @@ class Projections:
         with self.view.transaction(commit=False) as session:
             for row in session.execute(query.execution_options(yield_per=5000)):
                 yield record_from_row(row)
+
+    def checkpoint(self) -> Checkpoint:
+        """A signed checkpoint at the current size (taken now if none exists at that size)."""
+        self.catch_up()
+        with self.view.transaction(commit=True) as session:
+            frontier, _ = load_frontier(session)
+            if self._ledger.signer is None:
+                raise StoreError(f"no signing key at {self._ledger.key_path}: this process cannot sign checkpoints")
+            record_checkpoint(session, frontier, signer=self._ledger.signer, clock=self._ledger.clock)
+            found = [c for c in stored_checkpoints(session) if c.size == frontier.size]
+        return found[0]
+
+    def adopt_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Keep a restored export's checkpoint: it was verified against the events just restored."""
+        with self.view.transaction(commit=True) as session:
+            session.execute(insert(ledger_checkpoints).values(**checkpoint.as_dict()))
+
+    def checkpoints(self) -> list[Checkpoint]:
+        with self.view.transaction(commit=False) as session:
+            return stored_checkpoints(session)
+
+    def merkle(self) -> tuple[list[tuple[int, str]], dict[str, Any] | None]:
+        """The stored leaves (position, hash) in log order, and the stored tree state."""
+        with self.view.transaction(commit=False) as session:
+            leaves = [(r.position, r.leaf_hash) for r in session.execute(
+                select(merkle_leaves).order_by(merkle_leaves.c.leaf_index))]
+            state = session.execute(select(merkle_state)).first()
+            return leaves, (dict(state._mapping) if state is not None else None)
 
     def case_count(self) -> int:
         with self.view.transaction(commit=False) as session:

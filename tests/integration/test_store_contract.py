@@ -138,12 +138,12 @@ def test_export_then_restore_gives_back_the_same_ledger(ledger, store_url, clock
     ledger.append([opened(id="x-1"), lead()], source="web")
     clock.advance(days=3)
     ledger.append([request(), answer(id="x-4"), request(consultation="C2"), {k: v for k, v in answer(consultation="C2").items() if k != "position"}], source="api")
-    exported = [dumps(to_line(record)) for record in ledger.records()]
+    exported = list(ledger.export_lines())
     target_url = f"sqlite:///{tmp_path / 'restored.db'}"
     with Ledger(target_url, clock=clock) as restored:
         report = restored.restore_lines(exported)
         assert not report.refused, report.refused
-        assert [dumps(to_line(r)) for r in restored.records()] == exported
+        assert [dumps(to_line(r)) for r in restored.records()] == exported[:-1]
         answered = [r for r in restored.records() if r.type == "ConsultationAnswered"]
         assert answered[0].fields["position"] == "agree"  # not overwritten by the log position
         for known_at in (None, clock.now.replace(day=clock.now.day - 2)):
@@ -163,7 +163,7 @@ def test_restore_refuses_a_store_that_is_not_empty(ledger):
 def test_restore_refuses_an_export_with_a_line_missing(ledger, tmp_path, clock):
     seed(ledger)
     ledger.append([opened(), lead(), request()], source="web")
-    exported = [dumps(to_line(record)) for record in ledger.records()]
+    exported = list(ledger.export_lines())
     del exported[12]
     with Ledger(f"sqlite:///{tmp_path / 'r.db'}", clock=clock) as restored:
         report = restored.restore_lines(exported)

@@ -1,0 +1,53 @@
+"""A signed checkpoint: (size, root, time), signed with the instance key. Pure data and checks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .keys import b64, key_id, unb64, verify_signature
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    size: int  # how many events (leaves) it covers, in log order
+    root: str  # hex Merkle root of those events
+    time: str  # when it was taken (ISO 8601, UTC)
+    public_key: str  # base64 raw Ed25519 public key
+    signature: str  # base64 signature over `message()`
+
+    def message(self) -> bytes:
+        """What is signed: a versioned, unambiguous text of size, root and time."""
+        return f"procedure-ledger checkpoint v1\n{self.size}\n{self.root}\n{self.time}\n".encode()
+
+    @property
+    def key_id(self) -> str:
+        return key_id(unb64(self.public_key))
+
+    def signature_ok(self) -> bool:
+        try:
+            return verify_signature(unb64(self.public_key), unb64(self.signature), self.message())
+        except ValueError:
+            return False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Checkpoint:
+        if not isinstance(data, dict):
+            raise ValueError("a checkpoint must be an object")
+        try:
+            return cls(int(data["size"]), str(data["root"]), str(data["time"]), str(data["public_key"]),
+                       str(data["signature"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"malformed checkpoint: {error}") from None
+
+    def dumps(self) -> str:
+        return json.dumps(self.as_dict(), sort_keys=True)
+
+
+def signed(size: int, root: bytes, time: str, signer: Any) -> Checkpoint:
+    unsigned = Checkpoint(size, root.hex(), time, b64(signer.public_bytes), "")
+    return Checkpoint(size, root.hex(), time, unsigned.public_key, b64(signer.sign(unsigned.message())))
