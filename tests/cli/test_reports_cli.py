@@ -61,8 +61,11 @@ def test_violations_as_csv_have_a_header_and_one_row_each(run, tmp_path):
     out = tmp_path / "v.csv"
     run("violations", "--as-of", "2024-09-30", "--format", "csv", "-o", str(out))
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("rule,case,consultation,agency,official,due,days_late")
-    assert len(lines) == 5
+    assert lines[0].startswith("# procedure-ledger report {")  # the checkpoint and versions it was computed at
+    assert lines[1].startswith("rule,case,consultation,agency,official,due,days_late")
+    assert len(lines) == 6
+    printed = run("violations", "--as-of", "2024-09-30", "--format", "csv").output.splitlines()
+    assert printed == lines[1:]
 
 
 def test_delays_as_json_have_exactly_the_spec_keys_sorted_by_days(run):
