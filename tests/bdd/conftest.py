@@ -193,7 +193,27 @@ def _position(text: str) -> str:
     return POSITIONS[text]
 
 
+DECISIONS = {"dismissed": "dismissed", "confirmed": "confirmed", "bác bỏ": "dismissed", "xác nhận": "confirmed"}
+
+
+@parse.with_pattern("|".join(DECISIONS))
+def _decision(text: str) -> str:
+    return DECISIONS[text]
+
+
+@parse.with_pattern(r"an?")
+def _article(text: str) -> str:
+    return text
+
+
+@parse.with_pattern(r"days?")
+def _days(text: str) -> str:
+    return text
+
+
 TYPES = {
+    "A": _article,  # "a" or "an", and "day" or "days": unnamed fields, so the step gets no argument
+    "Days": _days,
     "Day": _day,
     "Agency": _agency,
     "Official": _official,
@@ -204,6 +224,7 @@ TYPES = {
     "Role": _role,
     "Kind": _kind,
     "Position": _position,
+    "Decision": _decision,
 }
 
 
@@ -382,6 +403,28 @@ def _procedure_without_focal(world: World, code: str, name: str, days: int, doma
     _procedure(world, code, name, days, None, domains)
 
 
+@given(p("the mandate of {agency:Agency} became {mandate:Tags} on {day:Day}"))
+@given(p("chức năng của {agency:Agency} đổi thành {mandate:Tags} từ ngày {day:Day}"))
+def _mandate_changed(world: World, agency: str, mandate: list[str], day: Moment) -> None:
+    world.registry([{"type": "AgencyMandateChanged", "agency": agency, "mandate": mandate,
+                     "at": _local(day, time(8)).isoformat()}])
+
+
+@given(p("the agency {agency:Agency} was merged into {into:Agency} on {day:Day}"))
+@given(p("cơ quan {agency:Agency} được hợp nhất vào {into:Agency} ngày {day:Day}"))
+def _merged(world: World, agency: str, into: str, day: Moment) -> None:
+    world.registry([{"type": "AgencyMerged", "agency": agency, "into": into, "at": _local(day, time(8)).isoformat()}])
+
+
+@given(p("the ledger's clock reads {day:Day}"))
+@given(p("đồng hồ của sổ đang ở ngày {day:Day}"))
+def _now(world: World, day: Moment) -> None:
+    """Events may not claim a time more than 5 minutes ahead of the ledger's clock (SPEC §4)."""
+    world.flush()
+    world.started = _local(day, time(9)).astimezone(timezone.utc)
+    world.clock.now = world.started
+
+
 # --- case history ---------------------------------------------------------------------------------
 
 
@@ -519,11 +562,8 @@ def _programme(world: World, official: str, year: int, agency: str, day: Moment)
                  "at": world.at(day)})
 
 
-DECISIONS = {"dismissed": "dismissed", "confirmed": "confirmed", "bác bỏ": "dismissed", "xác nhận": "confirmed"}
-
-
 def _finding(world: World, official: str, decision: str, rule: str, day: Moment, **fields: Any) -> None:
-    obj = {"type": "FindingRecorded", "rule": rule, "decision": DECISIONS[decision], "by": official,
+    obj = {"type": "FindingRecorded", "rule": rule, "decision": decision, "by": official,
            "at": world.at(day), "note": "Kết luận của thanh tra", **fields}
     if "agency" not in fields:
         assert world.case is not None
@@ -531,23 +571,23 @@ def _finding(world: World, official: str, decision: str, rule: str, day: Moment,
     world.stage(obj)
 
 
-@history("the inspector {official:Official} {decision} the {rule:Code} violation on {day:Day}")
-@history("thanh tra {official:Official} {decision} vi phạm {rule:Code} ngày {day:Day}")
+@history("the inspector {official:Official} {decision:Decision} the {rule:Code} violation on {day:Day}")
+@history("thanh tra {official:Official} {decision:Decision} vi phạm {rule:Code} ngày {day:Day}")
 def _finding_case(world: World, official: str, decision: str, rule: str, day: Moment) -> None:
     _finding(world, official, decision, rule, day)
 
 
-@history("the inspector {official:Official} {decision} the {rule:Code} violation of {consultation:C} "
+@history("the inspector {official:Official} {decision:Decision} the {rule:Code} violation of {consultation:C} "
                 "on {day:Day}")
-@history("thanh tra {official:Official} {decision} vi phạm {rule:Code} của {consultation:C} ngày {day:Day}")
+@history("thanh tra {official:Official} {decision:Decision} vi phạm {rule:Code} của {consultation:C} ngày {day:Day}")
 def _finding_consultation(world: World, official: str, decision: str, rule: str, consultation: str,
                           day: Moment) -> None:
     _finding(world, official, decision, rule, day, consultation=consultation)
 
 
-@history("the inspector {official:Official} {decision} the {rule:Code} violation of {agency:Agency} "
+@history("the inspector {official:Official} {decision:Decision} the {rule:Code} violation of {agency:Agency} "
                 "for {year:d} on {day:Day}")
-@history("thanh tra {official:Official} {decision} vi phạm {rule:Code} của {agency:Agency} năm {year:d} "
+@history("thanh tra {official:Official} {decision:Decision} vi phạm {rule:Code} của {agency:Agency} năm {year:d} "
                 "ngày {day:Day}")
 def _finding_agency(world: World, official: str, decision: str, rule: str, agency: str, year: int,
                     day: Moment) -> None:
@@ -595,44 +635,42 @@ def _judge_today(world: World) -> None:
 # --- what the inspector finds ---------------------------------------------------------------------
 
 
-@then(p("there is a {rule:Code} violation on {agency:Agency} / {official:Official}"))
+@then(p("there is {:A} {rule:Code} violation on {agency:Agency} / {official:Official}"))
 @then(p("có vi phạm {rule:Code} của {agency:Agency} / {official:Official}"))
 def _violation(world: World, rule: str, agency: str, official: str) -> None:
     world.one(rule, agency=agency, official=official)
 
 
-@then(p("there is a {rule:Code} violation on {agency:Agency} / {official:Official} late by {days:d} working days"))
-@then(p("there is a {rule:Code} violation on {agency:Agency} / {official:Official} late by {days:d} working day"))
+@then(p("there is {:A} {rule:Code} violation on {agency:Agency} / {official:Official} "
+        "late by {days:d} working {:Days}"))
 @then(p("có vi phạm {rule:Code} của {agency:Agency} / {official:Official}, chậm {days:d} ngày làm việc"))
 def _violation_late(world: World, rule: str, agency: str, official: str, days: int) -> None:
     violation = world.one(rule, agency=agency, official=official)
     assert violation.days_late == days, f"late by {violation.days_late}, not {days}:\n{world.describe()}"
 
 
-@then(p("there is a {rule:Code} violation on {agency:Agency} with no named official"))
+@then(p("there is {:A} {rule:Code} violation on {agency:Agency} with no named official"))
 @then(p("có vi phạm {rule:Code} của {agency:Agency}, không nêu tên cán bộ"))
 def _violation_unnamed(world: World, rule: str, agency: str) -> None:
     world.one(rule, agency=agency, official=None)
 
 
-@then(p("there is a {rule:Code} violation on {agency:Agency} with no named official, late by {days:d} working days"))
-@then(p("there is a {rule:Code} violation on {agency:Agency} with no named official, late by {days:d} working day"))
+@then(p("there is {:A} {rule:Code} violation on {agency:Agency} with no named official, "
+        "late by {days:d} working {:Days}"))
 @then(p("có vi phạm {rule:Code} của {agency:Agency}, không nêu tên cán bộ, chậm {days:d} ngày làm việc"))
 def _violation_unnamed_late(world: World, rule: str, agency: str, days: int) -> None:
     violation = world.one(rule, agency=agency, official=None)
     assert violation.days_late == days, f"late by {violation.days_late}, not {days}:\n{world.describe()}"
 
 
-@then(p("there is a {rule:Code} violation for {consultation:C} on {agency:Agency} / {official:Official}"))
+@then(p("there is {:A} {rule:Code} violation for {consultation:C} on {agency:Agency} / {official:Official}"))
 @then(p("có vi phạm {rule:Code} đối với {consultation:C} của {agency:Agency} / {official:Official}"))
 def _consultation_violation(world: World, rule: str, consultation: str, agency: str, official: str) -> None:
     world.one(rule, consultation=consultation, agency=agency, official=official)
 
 
-@then(p("there is a {rule:Code} violation for {consultation:C} on {agency:Agency} / {official:Official} "
-        "late by {days:d} working days"))
-@then(p("there is a {rule:Code} violation for {consultation:C} on {agency:Agency} / {official:Official} "
-        "late by {days:d} working day"))
+@then(p("there is {:A} {rule:Code} violation for {consultation:C} on {agency:Agency} / {official:Official} "
+        "late by {days:d} working {:Days}"))
 @then(p("có vi phạm {rule:Code} đối với {consultation:C} của {agency:Agency} / {official:Official}, "
         "chậm {days:d} ngày làm việc"))
 def _consultation_violation_late(world: World, rule: str, consultation: str, agency: str, official: str,
@@ -641,10 +679,8 @@ def _consultation_violation_late(world: World, rule: str, consultation: str, age
     assert violation.days_late == days, f"late by {violation.days_late}, not {days}:\n{world.describe()}"
 
 
-@then(p("there is a {rule:Code} violation for {consultation:C} on {agency:Agency} with no named official, "
-        "late by {days:d} working days"))
-@then(p("there is a {rule:Code} violation for {consultation:C} on {agency:Agency} with no named official, "
-        "late by {days:d} working day"))
+@then(p("there is {:A} {rule:Code} violation for {consultation:C} on {agency:Agency} with no named official, "
+        "late by {days:d} working {:Days}"))
 @then(p("có vi phạm {rule:Code} đối với {consultation:C} của {agency:Agency}, không nêu tên cán bộ, "
         "chậm {days:d} ngày làm việc"))
 def _consultation_violation_unnamed_late(world: World, rule: str, consultation: str, agency: str,
@@ -663,6 +699,14 @@ def _no_violation(world: World, rule: str) -> None:
 @then(p("không có vi phạm {rule:Code} của {agency:Agency}"))
 def _no_violation_on(world: World, rule: str, agency: str) -> None:
     assert not world.matching(rule, agency=agency), f"unexpected {rule} on {agency}:\n{world.describe()}"
+
+
+@then(p("there is no {rule:Code} violation on {agency:Agency} / {official:Official}"))
+@then(p("không có vi phạm {rule:Code} của {agency:Agency} / {official:Official}"))
+def _no_violation_on_official(world: World, rule: str, agency: str, official: str) -> None:
+    assert not world.matching(rule, agency=agency, official=official), (
+        f"unexpected {rule} on {agency} / {official}:\n{world.describe()}"
+    )
 
 
 @then(p("there is no {rule:Code} violation for {consultation:C}"))
@@ -715,10 +759,10 @@ def _no_days(world: World) -> None:
     assert world.subject["days_late"] is None, world.subject
 
 
-@then(p("it is marked {decision}"))
-@then(p("vi phạm được đánh dấu {decision}"))
+@then(p("it is marked {decision:Decision}"))
+@then(p("vi phạm được đánh dấu {decision:Decision}"))
 def _marked(world: World, decision: str) -> None:
-    assert world.subject["finding"] == DECISIONS[decision], world.subject
+    assert world.subject["finding"] == decision, world.subject
 
 
 @then("it carries no finding")

@@ -1,0 +1,5 @@
+"""deadlines.feature: the directive as executable Gherkin (steps in tests/bdd/conftest.py)."""
+
+from pytest_bdd import scenarios
+
+scenarios("deadlines.feature")
