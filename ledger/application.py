@@ -39,7 +39,8 @@ from .integrity.checkpoint import Checkpoint
 from .integrity.merkle import raw_leaf as leaf_of
 from .integrity.merkle import root_of
 from .integrity.proofs import build_proof, raw_event_dict
-from .integrity.reports import KINDS, calendar_version_of, compute_rows, envelope, parse_report, render_report
+from .integrity.reports import KINDS, calendar_version_of, compute_rows, parse_report, render_report
+from .integrity.reports import envelope as report_envelope
 from .integrity.verify import Verification
 from .integrity.verify import verify as verify_ledger
 from .projections.merkle import notification_leaf
@@ -187,7 +188,7 @@ class Ledger:
         if version not in positions:
             return None
         events = list(self.app.events.get(originator_id, gt=version - 1, lte=version))
-        return positions[version], events[0].timestamp
+        return positions[version], cast(LedgerEvent, events[0]).timestamp
 
     # --- commands -----------------------------------------------------------------------------
 
@@ -347,7 +348,7 @@ class Ledger:
         checkpoint = self.projections.checkpoint()
         records = list(self.projections.facts(limit=checkpoint.size))
         rows = compute_rows(kind, records, parameters)
-        return envelope(kind, parameters, checkpoint, calendar_version_of(records), rows)
+        return report_envelope(kind, parameters, checkpoint, calendar_version_of(records), rows)
 
     def verify_report(self, text: str) -> tuple[bool, list[str]]:
         """Check a report's checkpoint against this ledger and recompute every row."""
@@ -385,12 +386,12 @@ class Ledger:
                 ok = False
                 lines.append(f"the report has {len(given)} rows; recomputed: {len(rows)}")
         else:
-            expected = render_report(envelope(kind, parameters, checkpoint, meta["calendar"], rows), "csv")
+            expected = render_report(report_envelope(kind, parameters, checkpoint, meta["calendar"], rows), "csv")
             body = expected.partition("\n")[2]
             if body != meta["csv_body"]:
                 ok = False
                 mine_lines, theirs_lines = body.splitlines(), meta["csv_body"].splitlines()
-                first = next((i for i, (a, b) in enumerate(zip(mine_lines, theirs_lines)) if a != b),
+                first = next((i for i, (a, b) in enumerate(zip(mine_lines, theirs_lines, strict=False)) if a != b),
                              min(len(mine_lines), len(theirs_lines)))
                 lines.append(f"CSV line {first + 2} differs from the recomputed report")
         if ok:

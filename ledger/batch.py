@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
 from .domain.case import Case, case_id
 from .domain.errors import ConcurrentAppend, KeyConflict, OutOfOrder
-from .domain.events import LedgerAggregate, ledger_event_id
+from .domain.events import LedgerAggregate, LedgerEvent, ledger_event_id
 from .domain.programme import AgencyYear, agency_year_id
 from .domain.registry import REGISTRY_ID, Registry
 from .domain.schema import Envelope
@@ -186,7 +186,7 @@ class Batch:
             where = {
                 (r.domain_event.originator_id, r.domain_event.originator_version): (
                     r.notification.id,
-                    r.domain_event.timestamp,
+                    cast(LedgerEvent, r.domain_event).timestamp,
                 )
                 for r in recordings
             }

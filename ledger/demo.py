@@ -104,7 +104,6 @@ def _case_events(n: int, rng: random.Random, reg: Registry, year: Year, opened_o
     definition = reg.procedures[procedure]
     focal = definition["focal_agency"]
     lead_agency = focal or PROCEDURES[procedure][1]
-    domains = definition["domains"]
     plan = Plan()
     clock = year.at(opened_on, rng, earliest=8)
     opener = "vp.clerk" if rng.random() < 0.6 else reg.one(rng, lead_agency, "clerk")

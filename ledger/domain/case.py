@@ -302,7 +302,7 @@ class CaseResolved(CaseEvent):
 class CaseFindingRecorded(CaseEvent):
     """An inspector confirmed or dismissed a violation detected in this case."""
 
-    wire_type = "FindingRecorded"
+    wire_type = "FindingRecorded"  # type: ignore[assignment]
 
 
 CASE_EVENT_CLASSES: dict[str, type[CaseEvent]] = {
@@ -322,5 +322,5 @@ CASE_EVENT_CLASSES: dict[str, type[CaseEvent]] = {
     )
 }
 CASE_EVENT_CLASSES["FindingRecorded"] = CaseFindingRecorded
-CaseEvent.aggregate_class = Case
+CaseEvent.aggregate_class = Case  # type: ignore[assignment]  # bound after both classes exist
 

@@ -75,7 +75,7 @@ class WorkProgrammeAdopted(AgencyYearEvent):
 class AgencyFindingRecorded(AgencyYearEvent):
     """An inspector ruled on an agency's WORK_PROGRAMME_LATE violation."""
 
-    wire_type = "FindingRecorded"
+    wire_type = "FindingRecorded"  # type: ignore[assignment]
 
 
-AgencyYearEvent.aggregate_class = AgencyYear
+AgencyYearEvent.aggregate_class = AgencyYear  # type: ignore[assignment]  # bound after both classes exist

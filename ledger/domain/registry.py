@@ -339,4 +339,4 @@ REGISTRY_EVENT_CLASSES: dict[str, type[RegistryEvent]] = {
         CalendarDayDeclared,
     )
 }
-RegistryEvent.aggregate_class = Registry
+RegistryEvent.aggregate_class = Registry  # type: ignore[assignment]  # bound after both classes exist

@@ -54,7 +54,9 @@ class Verification:
     @property
     def first(self) -> Problem | None:
         located = [p for p in self.problems if p.position is not None]
-        return min(located, key=lambda p: p.position or 0) if located else (self.problems or [None])[0]
+        if located:
+            return min(located, key=lambda p: p.position or 0)
+        return self.problems[0] if self.problems else None
 
 
 def recompute_leaves(ledger: Ledger, result: Verification) -> list[tuple[int, bytes]]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
-from eventsourcing.persistence import Notification
-from sqlalchemy import insert, select, update
+from eventsourcing.persistence import Notification, StoredEvent
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.errors import StoreError
@@ -19,8 +20,9 @@ from ..tables import checkpoints
 from .tables import merkle_leaves, merkle_state
 
 
-def notification_leaf(n: Notification) -> bytes:
-    return leaf_hash(leaf_bytes(n.topic, n.originator_id, n.originator_version, n.state))  # type: ignore[arg-type]
+def notification_leaf(n: StoredEvent) -> bytes:
+    """The leaf of an event as the library stores it (a notification, or one about to be saved)."""
+    return leaf_hash(leaf_bytes(n.topic, UUID(str(n.originator_id)), n.originator_version, n.state))
 
 
 def load_frontier(session: Session) -> tuple[Frontier, int]:
@@ -51,7 +53,8 @@ def append_leaves(
     session.execute(insert(merkle_leaves), rows)
     state = {"size": frontier.size, "position": notifications[-1].id,
              "frontier": json.dumps([h.hex() for h in frontier.nodes]), "root": frontier.root().hex()}
-    if session.execute(update(merkle_state).where(merkle_state.c.id == 1).values(**state)).rowcount == 0:
+    updated = cast(CursorResult[Any], session.execute(update(merkle_state).where(merkle_state.c.id == 1).values(**state)))
+    if updated.rowcount == 0:
         session.execute(insert(merkle_state).values(id=1, **state))
     return frontier
 

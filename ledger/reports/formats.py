@@ -12,6 +12,7 @@ import json
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 
@@ -73,19 +74,17 @@ DELAY_COLUMNS = (
 DELAY_CASE_LIST = Column("cases", lambda r: r["cases"])
 DELAY_BY_OFFICIAL_COLUMNS = (DELAY_COLUMNS[0], Column("official", lambda r: r["official"]), *DELAY_COLUMNS[1:])
 
+def _counted(name: str) -> Column:
+    return Column(name, itemgetter(name), total=True, numeric=True)
+
+
 SCORECARD_COLUMNS = (
-    Column("agency", lambda r: r["agency"]),
-    *(
-        Column(name, lambda r, name=name: r[name], total=True, numeric=True)
-        for name in ("cases", "cases_on_time", "cases_late", "cases_overdue_open")
-    ),
-    Column("on_time_rate", lambda r: r["on_time_rate"], numeric=True),
-    Column("score_766", lambda r: r["score_766"], numeric=True),
-    *(
-        Column(name, lambda r, name=name: r[name], total=True, numeric=True)
-        for name in ("consultations", "answered_on_time", "answered_late", "unanswered_overdue")
-    ),
-    Column("violations", lambda r: r["violations"]),
+    Column("agency", itemgetter("agency")),
+    *(_counted(name) for name in ("cases", "cases_on_time", "cases_late", "cases_overdue_open")),
+    Column("on_time_rate", itemgetter("on_time_rate"), numeric=True),
+    Column("score_766", itemgetter("score_766"), numeric=True),
+    *(_counted(name) for name in ("consultations", "answered_on_time", "answered_late", "unanswered_overdue")),
+    Column("violations", itemgetter("violations")),
 )
 SCORECARD_BY_OFFICIAL_COLUMNS = (
     SCORECARD_COLUMNS[0], Column("official", lambda r: r["official"]), *SCORECARD_COLUMNS[1:]

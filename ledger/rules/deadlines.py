@@ -41,6 +41,7 @@ def overdue(case: CaseFile, j: Judgement) -> Overdue | None:
     assert case.opened is not None
     if case.initial_due is None:
         return None
+    closing: tuple[str, ...]
     if case.resolution is not None:
         due = case.due(case.resolution.claimed_date)
         assert due is not None

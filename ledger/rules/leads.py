@@ -14,6 +14,7 @@ def no_lead(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     assert case.opened is not None and case.opened_on is not None
     limit = j.calendar.add_wd(case.opened_on, RULEBOOK["NO_LEAD"].parameters["lead_within_working_days"])
     first = min(case.lead_records, key=lambda r: (r.at, r.position), default=None)
+    evidence: tuple[str, ...]
     if first is not None:
         days, status, evidence = j.late_by(limit, first.claimed_date), "closed", (case.opened.event, first.event)
     elif case.resolution is not None:

@@ -28,6 +28,7 @@ def work_programme_late(adoptions: Iterable[EventRecord], j: Judgement) -> Itera
             if agency.merged_at is not None and local_date(agency.merged_at) <= deadline:
                 continue
             adoption = first.get((agency.code, year))
+            evidence: tuple[str, ...]
             if adoption is not None:
                 days, status, evidence = j.late_by(deadline, adoption.claimed_date), "closed", (adoption.event,)
             else:

@@ -790,7 +790,7 @@ def _exact(world: World, datatable: list[list[str]]) -> None:
     """Columns are keys of the violation's JSON (SPEC §6); '—' is null. Order does not matter."""
     header, *rows = datatable
     columns = [c.strip() for c in header]
-    expected = sorted((json.dumps({c: _cell(c, v) for c, v in zip(columns, row)}, sort_keys=True) for row in rows))
+    expected = sorted((json.dumps({c: _cell(c, v) for c, v in zip(columns, row, strict=True)}, sort_keys=True) for row in rows))
     actual = sorted(
         json.dumps({c: v.as_dict()[c] for c in columns}, sort_keys=True)
         for v in world.in_scope() if v.case == world.case

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from ledger.cli import main
-from tests.builders import answer, lead, lines, opened, registry_lines, request
+from tests.builders import lead, lines, opened, registry_lines, request
 from tests.conftest import EXAMPLES, REPO
 
 

@@ -261,3 +261,20 @@ def test_key_show_prints_the_public_key(filled, key_file):
     result = CliRunner().invoke(main, ["--db", filled.config.url, "key", "show"], catch_exceptions=False)
     assert result.exit_code == 0 and str(key_file) in result.output and "public key (Ed25519, base64)" in result.output
     assert Path(key_file).stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_a_tracking_record_moved_forward_is_found(filled):
+    from sqlalchemy import text
+
+    from ledger import parse_event
+    from tests.builders import lines as as_lines
+
+    batch = filled.batch()  # appended, but the read models are not told
+    for line in as_lines({"type": "AgencyMandateChanged", "agency": "SCT", "mandate": ["industry"],
+                          "at": "2024-10-01T08:00:00+07:00"}):
+        batch.add(parse_event(json.loads(line)), source="import")
+    batch.commit()
+    with filled.engine.begin() as connection:
+        connection.execute(text("UPDATE ledger_views_tracking SET notification_id = :p"), {"p": 19})
+    result = filled.verify()
+    assert not result.ok and result.first.position == 19
