@@ -214,13 +214,13 @@ def _case_events(n: int, rng: random.Random, reg: Registry, year: Year, opened_o
         if rng.random() < 0.6:
             apology_day = year.calendar.last_working_day_before(due)
             apology_at = max(cursor + timedelta(minutes=10), year.at(apology_day, rng))
-            new_due = year.after(due, rng.randint(3, 10))
+            new_due = max(year.after(due, rng.randint(3, 10)), apology_at.date())
             case("ApologyIssued", apology_at, head, reason="Chờ ý kiến các cơ quan liên quan",
-                 new_due=max(new_due, apology_at.date()).isoformat())
+                 new_due=new_due.isoformat())
             if rng.random() < 0.1:
                 again = apology_at + timedelta(days=3)
                 case("ApologyIssued", again, head, reason="Tiếp tục chờ ý kiến",
-                     new_due=year.after(new_due, 5).isoformat())
+                     new_due=max(year.after(new_due, 5), again.date()).isoformat())
             cursor = max(cursor, apology_at)
     else:
         # On time: within the processing time, moved by any pause, and after what came before.

@@ -146,3 +146,10 @@ def test_the_worker_applies_events_another_process_appended(tmp_path):
         assert writer.projections.position() == 0
     result = CliRunner().invoke(main, ["--db", url, "worker", "--once"], catch_exceptions=False)
     assert result.exit_code == 0 and "applied 18 events (position 18)" in result.output
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_demo_generates_only_valid_history_whatever_the_seed(tmp_path, seed):
+    with Ledger(f"sqlite:///{tmp_path / 'd.db'}") as ledger:
+        summary = generate(ledger, cases=300, seed=seed)  # raises if any generated event is refused
+        assert summary["cases"] >= 300 and ledger.verify().ok
