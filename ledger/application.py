@@ -12,7 +12,6 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, cast
@@ -33,23 +32,26 @@ from .domain.records import EventRecord, filter_records
 from .domain.registry import REGISTRY_ID, RegistryState
 from .domain.schema import parse_event
 from .domain.values import parse_timestamp
-from .integrity.keys import SigningKey
+from .integrity.keys import SigningKey, b64
 from .interchange import dumps, read_lines, to_line
 from .integrity.checkpoint import Checkpoint
 from .integrity.merkle import raw_leaf as leaf_of
-from .integrity.merkle import root_of
 from .integrity.proofs import build_proof, raw_event_dict
-from .integrity.reports import KINDS, calendar_version_of, compute_rows, parse_report, render_report
+from .integrity.checkpoint import check_export_checkpoint
+from .integrity.reports import calendar_version_of, compute_rows, shaped_rows, verify_report
 from .integrity.reports import envelope as report_envelope
 from .integrity.verify import Verification
 from .integrity.verify import verify as verify_ledger
 from .projections.merkle import notification_leaf
 from .projections import Projections
-from .rules import RULEBOOK, Violation, judge, rulebook_version, scoring, visible
+from .rules import RULEBOOK, Violation, judge, scoring, visible
 from .rules.engine import judge_agencies, judgement_for, sort_violations
 from .store import LedgerRecorder, StoreConfig
 
 Clock = Callable[[], datetime]
+
+#: The ledger_meta entry naming the instance's public signing key (base64).
+INSTANCE_KEY = "instance_public_key"
 
 #: The `type` of an export's closing line: the signed checkpoint over the lines before it.
 CHECKPOINT_LINE = "LedgerCheckpoint"
@@ -128,9 +130,10 @@ class Ledger:
             raise StoreError(f"cannot open the store {self.config.url}: {error}") from error
         self.recorder = cast(LedgerRecorder, self.app.recorder)
         self.key_path = Path(key_file or os.environ.get("LEDGER_KEY_FILE") or self.config.default_key_file())
-        self.signer = self._signing_key()
+        self.key_warning: str | None = None
         try:
             with self._creation_lock():
+                self.signer = self._signing_key()
                 self.projections = Projections(self)
         except Exception as error:
             self.app.close()
@@ -138,12 +141,35 @@ class Ledger:
             raise StoreError(f"cannot open the read models of {self.config.url}: {error}") from error
 
     def _signing_key(self) -> SigningKey | None:
-        """The instance key: made with a new store; a process without it cannot sign checkpoints."""
+        """The instance key: made with a new store and recorded in it, so that every process signs
+        with the same key; a process without it, or with another, works but does not sign."""
+        recorded = tables.get_meta(self.engine, INSTANCE_KEY)
         if self.key_path.exists():
-            return SigningKey.load(self.key_path)
-        if self.event_count() == 0:
-            return SigningKey.create(self.key_path)
-        return None
+            key = SigningKey.load(self.key_path)
+        elif recorded is None and self.event_count() == 0:
+            key = SigningKey.create(self.key_path)
+        else:
+            return None
+        mine = b64(key.public_bytes)
+        if recorded is None:
+            recorded = tables.claim_meta(self.engine, INSTANCE_KEY, mine)
+        if recorded != mine:
+            self.key_warning = (
+                f"the key at {self.key_path} (id {key.id}) is not this ledger's signing key; this process will not sign"
+            )
+            return None
+        return key
+
+    def trusted_keys(self, extra: Iterable[str] = ()) -> dict[str, str]:
+        """Public keys whose checkpoints `verify` accepts, and why each is trusted."""
+        keys = {key: "given on the command line" for key in extra}
+        if self.signer is not None:
+            keys[b64(self.signer.public_bytes)] = "this instance's key file"
+        else:
+            recorded = tables.get_meta(self.engine, INSTANCE_KEY)
+            if recorded:
+                keys.setdefault(recorded, "the instance key recorded in the database (pin it with --trusted-key)")
+        return keys
 
     @contextmanager
     def _creation_lock(self) -> Iterator[None]:
@@ -303,34 +329,26 @@ class Ledger:
             except Refused as refusal:
                 report.refused.append((line.number, str(refusal)))
         if not report.refused:
-            problem = self._check_export_checkpoint(batch, checkpoint, trusted_key)
+            leaves = [notification_leaf(self.app.mapper.to_stored_event(e)) for e in batch.staged]
+            problem = check_export_checkpoint(leaves, checkpoint, trusted_key)
             if problem:
                 report.refused.append((report.lines, problem))
         if not report.refused:
             report.outcomes = batch.commit()
             assert checkpoint is not None
-            self.projections.adopt_checkpoint(checkpoint)
+            # This instance vouches for what it verified, with its own key; the export's checkpoint
+            # is kept as provenance.
+            tables.set_meta(self.engine, "restored_from", checkpoint.dumps())
             self.projections.catch_up()
+            if self.signer is not None:
+                self.projections.checkpoint()
         return report
-
-    def _check_export_checkpoint(self, batch: Batch, checkpoint: Checkpoint | None, trusted_key: str | None) -> str:
-        if checkpoint is None:
-            return "the export has no signed checkpoint line; it cannot be verified"
-        if not checkpoint.signature_ok():
-            return "the export's checkpoint signature is invalid"
-        if trusted_key is not None and checkpoint.public_key != trusted_key:
-            return f"the export was signed by key {checkpoint.key_id}, not by the trusted key"
-        leaves = [notification_leaf(self.app.mapper.to_stored_event(e)) for e in batch.staged]
-        if len(leaves) != checkpoint.size or root_of(leaves).hex() != checkpoint.root:
-            return (f"the export's events do not match its signed checkpoint (size {checkpoint.size},"
-                    f" {len(leaves)} events): it was altered")
-        return ""
 
     # --- integrity ----------------------------------------------------------------------------
 
-    def verify(self, *, full: bool = False) -> Verification:
+    def verify(self, *, full: bool = False, trusted_keys: Iterable[str] = ()) -> Verification:
         """SPEC §10: recompute the tree from the stored events and check everything against it."""
-        return verify_ledger(self, full=full)
+        return verify_ledger(self, full=full, trusted_keys=trusted_keys)
 
     def prove(self, case: str) -> dict[str, Any]:
         """An inclusion proof of each of the case's events under a checkpoint signed now."""
@@ -343,60 +361,16 @@ class Ledger:
         events = [raw_event_dict(raw, records[raw.position]) for raw in raws if raw.position in records]
         return build_proof(case, checkpoint, leaves, events)
 
-    def report(self, kind: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    def report(self, kind: str, parameters: dict[str, Any], fmt: str = "json") -> dict[str, Any]:
         """A verifiable report: computed from exactly the events under a checkpoint signed now."""
         checkpoint = self.projections.checkpoint()
         records = list(self.projections.facts(limit=checkpoint.size))
-        rows = compute_rows(kind, records, parameters)
+        rows = shaped_rows(kind, compute_rows(kind, records, parameters), fmt)
         return report_envelope(kind, parameters, checkpoint, calendar_version_of(records), rows)
 
     def verify_report(self, text: str) -> tuple[bool, list[str]]:
         """Check a report's checkpoint against this ledger and recompute every row."""
-        try:
-            meta, fmt = parse_report(text)
-            checkpoint = Checkpoint.from_dict(meta["checkpoint"])
-            kind, parameters = meta["report"], meta["parameters"]
-        except (ValueError, KeyError, TypeError) as error:
-            return False, [f"not a verifiable report: {error}"]
-        lines, ok = [], True
-        if checkpoint.signature_ok():
-            lines.append(f"checkpoint at size {checkpoint.size}: valid signature by key {checkpoint.key_id}")
-        else:
-            return False, [f"checkpoint at size {checkpoint.size}: INVALID signature"]
-        leaves = [leaf_of(raw) for raw in self.recorder.raw_events()]
-        if len(leaves) < checkpoint.size or root_of(leaves[: checkpoint.size]).hex() != checkpoint.root:
-            return False, [*lines, "the checkpoint does not match this ledger's events"]
-        lines.append("the checkpoint matches this ledger's events")
-        if meta.get("rulebook") != rulebook_version():
-            return False, [*lines, f"computed with rulebook {meta.get('rulebook')}; this ledger runs {rulebook_version()}"]
-        records = list(islice(self.records(), checkpoint.size))
-        if meta.get("calendar") != calendar_version_of(records):
-            return False, [*lines, f"computed with calendar {meta.get('calendar')}, not {calendar_version_of(records)}"]
-        if kind not in KINDS:
-            return False, [*lines, f"unknown report kind {kind!r}"]
-        rows = compute_rows(kind, records, parameters)
-        if fmt == "json":
-            given = meta["rows"]
-            for index, (mine, theirs) in enumerate(zip(rows, given, strict=False)):
-                if mine != theirs:
-                    ok = False
-                    lines.append(f"row {index + 1} differs from the recomputed report")
-                    break
-            if ok and len(rows) != len(given):
-                ok = False
-                lines.append(f"the report has {len(given)} rows; recomputed: {len(rows)}")
-        else:
-            expected = render_report(report_envelope(kind, parameters, checkpoint, meta["calendar"], rows), "csv")
-            body = expected.partition("\n")[2]
-            if body != meta["csv_body"]:
-                ok = False
-                mine_lines, theirs_lines = body.splitlines(), meta["csv_body"].splitlines()
-                first = next((i for i, (a, b) in enumerate(zip(mine_lines, theirs_lines, strict=False)) if a != b),
-                             min(len(mine_lines), len(theirs_lines)))
-                lines.append(f"CSV line {first + 2} differs from the recomputed report")
-        if ok:
-            lines.append(f"all {len(rows)} rows recomputed and confirmed")
-        return ok, lines
+        return verify_report(self, text)
 
     def export_lines(self) -> Iterator[str]:
         """The whole ledger as JSON Lines, closed by a checkpoint signed now over exactly those events."""
@@ -450,14 +424,7 @@ class Ledger:
             raise InvalidField("the period ends before it starts", field="to")
         self.projections.catch_up()
         records = list(self.projections.facts(as_of=end, known_at=known_at))
-        judgement = judgement_for([r for r in records if r.case is None], end)
-        by_case: dict[str, list[EventRecord]] = {}
-        for record in records:
-            if record.case is not None:
-                by_case.setdefault(record.case, []).append(record)
-        cases = [fold_case(rs, judgement.registry, judgement.calendar) for rs in by_case.values()]
-        violations = list(visible(judge(records, end)))
-        return scoring.scorecard(cases, violations, judgement, start, end, by_official=by_official)
+        return scoring.scorecard_from_records(records, start, end, by_official=by_official)
 
     def rebuild(self, *, progress: Callable[[int], None] | None = None) -> int:
         """Drop every read model and rebuild it from the events."""

@@ -22,9 +22,10 @@ import holidays
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
-#: How far the calendar reaches; a date outside raises rather than silently miscounting.
+#: How far the calendar reaches; a date outside raises rather than silently miscounting. Inputs
+#: are bounded to 2000–2099 and time limits to 3,650 working days, so every computed date fits.
 FIRST_YEAR = 2000
-LAST_YEAR = 2100
+LAST_YEAR = 2199
 
 
 def local_date(moment: datetime) -> date:

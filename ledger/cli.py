@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from datetime import date, datetime, time
-from typing import IO, Any
+from typing import Any
 
 import click
 
 from .application import ImportReport, Ledger
 from .calendar import LOCAL_TZ
 from .domain.errors import LedgerError, Refused
-from .domain.values import parse_timestamp
+from .domain.values import parse_date, parse_timestamp
 from .demo import DEFAULT_REGISTRY
 from .reports import render
+from .rules.scoring import delay_json
 from .text import format_history
 
 BAD_INPUT = 2
@@ -47,13 +47,13 @@ def _ledger(ctx: click.Context) -> Ledger:
     return ledger
 
 
-def _as_of(value: str | None) -> date | None:
+def _as_of(value: str | None, hint: str = "--as-of") -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint="--as-of") from None
+        return parse_date(value, hint.lstrip("-"))
+    except Refused as error:
+        raise click.BadParameter(str(error), param_hint=hint) from None
 
 
 def _known_at(value: str | None) -> datetime | None:
@@ -61,7 +61,7 @@ def _known_at(value: str | None) -> datetime | None:
     if value is None:
         return None
     if len(value) == 10:
-        day = _as_of(value)
+        day = _as_of(value, "--known-at")
         assert day is not None
         return datetime.combine(day, time.max, tzinfo=LOCAL_TZ)
     try:
@@ -111,13 +111,18 @@ def _print_refused(report: ImportReport) -> None:
     click.echo(f"{len(report.refused)} line(s) refused; nothing was appended", err=True)
 
 
-def _read(path: str) -> Iterator[str]:
-    stream: IO[str] = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+def _read(path: str) -> list[str]:
+    """A text file's lines (or standard input's); bad input if it cannot be read as UTF-8."""
     try:
-        yield from stream
-    finally:
-        if stream is not sys.stdin:
-            stream.close()
+        if path == "-":
+            return list(sys.stdin)
+        with open(path, encoding="utf-8") as stream:
+            return list(stream)
+    except UnicodeDecodeError as error:
+        raise click.BadParameter(f"{path} is not UTF-8 text (byte {error.start}): {error.reason}",
+                                 param_hint="FILE") from None
+    except OSError as error:
+        raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
 
 
 @main.command("import")
@@ -126,13 +131,8 @@ def _read(path: str) -> Iterator[str]:
 @click.pass_context
 def import_(ctx: click.Context, file: str, dry_run: bool) -> None:
     """Append a JSON Lines file, all or nothing (SPEC §8); '-' reads standard input."""
-    if file != "-":
-        try:
-            open(file, encoding="utf-8").close()
-        except OSError as error:
-            raise click.BadParameter(f"cannot read {file}: {error.strerror}", param_hint="FILE") from None
+    lines = _read(file)
     ledger = _ledger(ctx)
-    lines = list(_read(file))
     if sys.stderr.isatty() and len(lines) >= PROGRESS_THRESHOLD:
         with (
             click.progressbar(length=len(lines), label="validating", file=sys.stderr) as validating,
@@ -209,7 +209,7 @@ def _emit_report(ledger: Ledger, kind: str, parameters: dict[str, Any], fmt: str
     were computed at and the rulebook and calendar versions (`ledger verify-report FILE`)."""
     from .integrity.reports import render_report
 
-    data = ledger.report(kind, parameters)
+    data = ledger.report(kind, parameters, fmt)
     _emit(render_report(data, fmt), output)
     click.echo(f"{len(data['rows'])} row(s) written to {output}, at checkpoint size {data['checkpoint']['size']}",
                err=True)
@@ -264,7 +264,7 @@ def delays(ctx: click.Context, as_of: str | None, by: str, fmt: str, output: str
         _emit_report(ledger, "delays", parameters, fmt, output)
         return
     rows = ledger.delays(as_of=_as_of(as_of), by_official=by_official)
-    json_rows = [{k: v for k, v in row.items() if k != "cases"} for row in rows]
+    json_rows = delay_json(rows)
     report = "delays_by_official" if by_official else "delays"
     _emit(render(rows, fmt, report, json_rows=json_rows, footer=_versions_footer(ledger)), output)
 
@@ -278,7 +278,7 @@ def delays(ctx: click.Context, as_of: str | None, by: str, fmt: str, output: str
 @click.pass_context
 def scorecard(ctx: click.Context, start: str, end: str, by: str, fmt: str, output: str | None) -> None:
     """On-time rates and the Decision 766 score per agency (or official) over a period (SPEC §7)."""
-    first, last = _as_of(start), _as_of(end)
+    first, last = _as_of(start, "--from"), _as_of(end, "--to")
     assert first is not None and last is not None
     ledger = _ledger(ctx)
     by_official = by == "official"
@@ -354,11 +354,12 @@ def demo(ctx: click.Context, cases: int, seed: int) -> None:
 
 @main.command()
 @click.option("--full", is_flag=True, help="Also recompute every read-model row and compare.")
+@click.option("--trusted-key", "trusted", multiple=True, help="Also accept checkpoints signed by this base64 key.")
 @click.pass_context
-def verify(ctx: click.Context, full: bool) -> None:
+def verify(ctx: click.Context, full: bool, trusted: tuple[str, ...]) -> None:
     """Check the ledger's integrity; exit 1 naming the first bad position."""
     ledger = _ledger(ctx)
-    result = ledger.verify(full=full)
+    result = ledger.verify(full=full, trusted_keys=trusted)
     if result.ok:
         click.echo(f"ledger intact: {result.events} events, {result.checkpoints} signed checkpoint(s) verified;"
                    f" read models consumed exactly the first {result.tracked} position(s)")

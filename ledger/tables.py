@@ -7,7 +7,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from .store import APPEND_ONLY
 
 metadata = MetaData()
 
@@ -32,6 +35,35 @@ checkpoints = Table(
 
 def create_all(engine: Engine) -> None:
     metadata.create_all(engine)
+    # Signed checkpoints are evidence: append-only at the database, like the events.
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            for action in ("UPDATE", "DELETE"):
+                connection.execute(text(
+                    f"CREATE TRIGGER IF NOT EXISTS checkpoints_no_{action.lower()} BEFORE {action} ON checkpoints "
+                    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
+                ))
+        else:
+            connection.execute(text(
+                "CREATE OR REPLACE FUNCTION checkpoints_refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$"
+            ))
+            connection.execute(text(
+                "CREATE OR REPLACE TRIGGER checkpoints_append_only BEFORE UPDATE OR DELETE ON checkpoints "
+                "FOR EACH ROW EXECUTE FUNCTION checkpoints_refuse_change()"
+            ))
+
+
+def claim_meta(engine: Engine, key: str, value: str) -> str:
+    """Set `key` unless another process set it first; returns the value that stands."""
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(ledger_meta).values(key=key, value=value))
+    except IntegrityError:
+        pass
+    stored = get_meta(engine, key)
+    assert stored is not None
+    return stored
 
 
 def get_meta(engine: Engine, key: str) -> str | None:

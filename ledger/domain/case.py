@@ -127,8 +127,8 @@ class Case(LedgerAggregate):
     def _check_ConsultationAnswered(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
         consultation = self._open_consultation(e)
         self._require_consulted_agency(e, registry, actor, consultation)
-        if e.fields.get("refer_to") is not None and e.fields["refer_to"] not in registry.agencies:
-            raise UnknownReference(f"unknown agency {e.fields['refer_to']!r}", field="refer_to")
+        if e.fields.get("refer_to") is not None:
+            registry.require_agency(e.fields["refer_to"], e.at, "refer_to")
 
     def _check_ConsultationWithdrawn(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
         self._open_consultation(e)

@@ -103,7 +103,8 @@ class CaseFile:
         self.title = f["title"]
         self.opened_on = r.claimed_date
         self.opened_by = r.by
-        self.opener_agency = r.actor_agency
+        posting = self.registry.posting_at(r.by, r.at) if r.by else None
+        self.opener_agency = posting.agency if posting else r.actor_agency
         self.opened = r
         procedure = self.registry.procedure_at(f["procedure"], r.at)
         self.domains = tuple(f.get("domains") or (procedure.domains if procedure else ()))

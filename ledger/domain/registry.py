@@ -19,7 +19,8 @@ from .errors import InvalidField, InvalidState, UnknownReference
 from .events import LEDGER_NAMESPACE, LedgerAggregate, LedgerEvent
 from .schema import Envelope
 
-# A timeline entry: (claimed time, log sequence, value); sorted, so bisect finds "as of".
+# A timeline entry: (claimed time, log sequence, value); kept sorted (insort), so the value in force
+# at a moment is the last entry at or before it. Timelines are short (a handful of changes each).
 Entry = tuple[datetime, int, Any]
 
 

@@ -17,6 +17,10 @@ from typing import Any
 
 from .errors import InvalidField
 from .values import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_IDENTIFIER,
+    MAX_WORKING_DAYS,
     AGENCY_KINDS,
     DECISIONS,
     OUTCOMES,
@@ -55,15 +59,24 @@ def _date(name: str, value: object) -> object:
     return value
 
 
+def _code(name: str, value: object) -> object:
+    """An identifier: a reference, a code, an official's id."""
+    _text(name, value)
+    assert isinstance(value, str)
+    if len(value) > MAX_IDENTIFIER:
+        raise InvalidField(f"'{name}' is longer than {MAX_IDENTIFIER} characters", field=name)
+    return value
+
+
 def _positive_int(name: str, value: object) -> object:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidField(f"'{name}' must be a whole number of at least 1", field=name)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WORKING_DAYS:
+        raise InvalidField(f"'{name}' must be a whole number from 1 to {MAX_WORKING_DAYS}", field=name)
     return value
 
 
 def _year(name: str, value: object) -> object:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
-        raise InvalidField(f"'{name}' must be a year such as 2024", field=name)
+    if isinstance(value, bool) or not isinstance(value, int) or not FIRST_DATE.year <= value <= LAST_DATE.year:
+        raise InvalidField(f"'{name}' must be a year from {FIRST_DATE.year} to {LAST_DATE.year}", field=name)
     return value
 
 
@@ -79,7 +92,7 @@ def _any(name: str, value: object) -> object:
 
 
 def _nullable_code(name: str, value: object) -> object:
-    return None if value is None else _text(name, value)
+    return None if value is None else _code(name, value)
 
 
 def _applicant(name: str, value: object) -> object:
@@ -117,19 +130,19 @@ def _opt(name: str, check: Checker = _free_text) -> FieldSpec:
 #: Registry events (SPEC §3): no case, no required actor.
 REGISTRY_TYPES: dict[str, tuple[FieldSpec, ...]] = {
     "AgencyRegistered": (
-        _req("agency"),
+        _req("agency", _code),
         _req("name"),
         _req("name_en"),
         _req("kind", _enum(*AGENCY_KINDS)),
         _req("mandate", _tags),
     ),
-    "AgencyMandateChanged": (_req("agency"), _req("mandate", _tags)),
-    "AgencyMerged": (_req("agency"), _req("into")),
-    "OfficialAppointed": (_req("official"), _req("name"), _req("agency"), _req("role", _enum(*ROLES))),
-    "OfficialTransferred": (_req("official"), _req("agency"), _req("role", _enum(*ROLES))),
-    "OfficialDeparted": (_req("official"),),
+    "AgencyMandateChanged": (_req("agency", _code), _req("mandate", _tags)),
+    "AgencyMerged": (_req("agency", _code), _req("into", _code)),
+    "OfficialAppointed": (_req("official", _code), _req("name"), _req("agency", _code), _req("role", _enum(*ROLES))),
+    "OfficialTransferred": (_req("official", _code), _req("agency", _code), _req("role", _enum(*ROLES))),
+    "OfficialDeparted": (_req("official", _code),),
     "ProcedureDefined": (
-        _req("procedure"),
+        _req("procedure", _code),
         _req("name"),
         _req("processing_days", _positive_int),
         _opt("focal_agency", _nullable_code),
@@ -141,25 +154,25 @@ REGISTRY_TYPES: dict[str, tuple[FieldSpec, ...]] = {
 #: Case events (SPEC §4): each names its case and its acting official.
 CASE_TYPES: dict[str, tuple[FieldSpec, ...]] = {
     "CaseOpened": (
-        _req("procedure"),
+        _req("procedure", _code),
         _req("title"),
         _opt("domains", _tags),
         _opt("applicant", _applicant),
         _opt("due", _date),
     ),
-    "LeadAssigned": (_req("agency"), _req("official"), _opt("reason")),
-    "CoordinatorAssigned": (_req("agency"), _req("part"), _opt("official", _nullable_code)),
+    "LeadAssigned": (_req("agency", _code), _req("official", _code), _opt("reason")),
+    "CoordinatorAssigned": (_req("agency", _code), _req("part"), _opt("official", _nullable_code)),
     "ConsultationRequested": (
-        _req("consultation"),
-        _req("to"),
+        _req("consultation", _code),
+        _req("to", _code),
         _req("question"),
         _opt("domains", _tags),
         _opt("due", _date),
         _opt("due_days", _positive_int),
     ),
-    "ConsultationHandlerDesignated": (_req("consultation"), _req("official")),
+    "ConsultationHandlerDesignated": (_req("consultation", _code), _req("official", _code)),
     "ConsultationAnswered": (
-        _req("consultation"),
+        _req("consultation", _code),
         _opt("position", _any),
         _opt("reasoning"),
         _opt("conditions"),
@@ -167,7 +180,7 @@ CASE_TYPES: dict[str, tuple[FieldSpec, ...]] = {
         _opt("legal_basis"),
         _opt("domains", _tags),
     ),
-    "ConsultationWithdrawn": (_req("consultation"), _req("reason")),
+    "ConsultationWithdrawn": (_req("consultation", _code), _req("reason")),
     "SupplementRequested": (_req("reason"),),
     "SupplementReceived": (),
     "ApologyIssued": (_req("reason"), _req("new_due", _date)),
@@ -176,7 +189,7 @@ CASE_TYPES: dict[str, tuple[FieldSpec, ...]] = {
 
 #: Agency-year events: no case (a finding on a case is a case event, see `finding_scope`).
 AGENCY_YEAR_TYPES: dict[str, tuple[FieldSpec, ...]] = {
-    "WorkProgrammeAdopted": (_req("agency"), _req("year", _year)),
+    "WorkProgrammeAdopted": (_req("agency", _code), _req("year", _year)),
 }
 
 FINDING_FIELDS: tuple[FieldSpec, ...] = (
@@ -257,6 +270,8 @@ def _optional_string(obj: Mapping[str, Any], name: str) -> str | None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise InvalidField(f"'{name}' must be a non-empty string", field=name)
+    if len(value) > MAX_IDENTIFIER:
+        raise InvalidField(f"'{name}' is longer than {MAX_IDENTIFIER} characters", field=name)
     return value
 
 
@@ -302,7 +317,7 @@ def _finding_fields(obj: Mapping[str, Any], case: str | None) -> dict[str, Any]:
             raise InvalidField(
                 f"a finding on {fields['rule']} must name its 'case'", field="case"
             )
-        fields.update(_check_fields(obj, (_req("agency"), _req("year", _year))))
+        fields.update(_check_fields(obj, (_req("agency", _code), _req("year", _year))))
     elif fields["rule"] == "WORK_PROGRAMME_LATE":
         raise InvalidField(
             "a finding on WORK_PROGRAMME_LATE names an 'agency' and a 'year', not a case",

@@ -35,6 +35,23 @@ RULE_CODES = (
 #: Consultations answer within 15 working days unless the request says otherwise (SPEC §5).
 DEFAULT_CONSULTATION_DAYS = 15
 
+#: The dates the ledger accepts, and the longest span in working days a time limit may set: inside
+#: them every due date computed stays inside the working calendar (see `ledger.calendar`).
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2099, 12, 31)
+MAX_WORKING_DAYS = 3650
+#: The longest identifier (case reference, code, id) the ledger accepts.
+MAX_IDENTIFIER = 200
+
+
+def check_in_range(day: date, field: str) -> None:
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InvalidField(
+            f"'{field}' {day.isoformat()} is outside the dates the ledger accepts "
+            f"({FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()})",
+            field=field,
+        )
+
 
 def parse_timestamp(value: object, field: str = "at") -> datetime:
     """An ISO 8601 timestamp that must carry a UTC offset (SPEC §2)."""
@@ -57,6 +74,7 @@ def parse_timestamp(value: object, field: str = "at") -> datetime:
             f"'{field}' has no UTC offset (naive timestamp): {value!r}; write e.g. 2024-03-04T09:00:00+07:00",
             field=field,
         )
+    check_in_range(moment.date(), field)
     return moment
 
 
@@ -67,6 +85,8 @@ def parse_date(value: object, field: str) -> date:
     try:
         if len(value) != 10:
             raise ValueError
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InvalidField(f"'{field}' is not a date YYYY-MM-DD: {value!r}", field=field) from None
+    check_in_range(day, field)
+    return day

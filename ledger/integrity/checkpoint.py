@@ -51,3 +51,19 @@ class Checkpoint:
 def signed(size: int, root: bytes, time: str, signer: Any) -> Checkpoint:
     unsigned = Checkpoint(size, root.hex(), time, b64(signer.public_bytes), "")
     return Checkpoint(size, root.hex(), time, unsigned.public_key, b64(signer.sign(unsigned.message())))
+
+
+def check_export_checkpoint(leaves: list[bytes], checkpoint: Checkpoint | None, trusted_key: str | None) -> str:
+    """Why an export's closing checkpoint does not vouch for its events ("" when it does)."""
+    from .merkle import root_of
+
+    if checkpoint is None:
+        return "the export has no signed checkpoint line; it cannot be verified"
+    if not checkpoint.signature_ok():
+        return "the export's checkpoint signature is invalid"
+    if trusted_key is not None and checkpoint.public_key != trusted_key:
+        return f"the export was signed by key {checkpoint.key_id}, not by the trusted key"
+    if len(leaves) != checkpoint.size or root_of(leaves).hex() != checkpoint.root:
+        return (f"the export's events do not match its signed checkpoint (size {checkpoint.size},"
+                f" {len(leaves)} events): it was altered")
+    return ""

@@ -11,18 +11,23 @@ holding the same metadata, then the CSV.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from itertools import islice
+from typing import TYPE_CHECKING
+
 from ..calendar import WorkingCalendar
-from ..domain.casefile import fold_case
 from ..domain.records import EventRecord, filter_records
 from ..reports.formats import REPORTS, to_csv
 from ..rules import judge, rulebook_version, scoring, visible
-from ..rules.engine import judgement_for, registry_from
+from ..rules.engine import registry_from
 from .checkpoint import Checkpoint
+from .merkle import raw_leaf, root_of
+
+if TYPE_CHECKING:
+    from ..application import Ledger
 
 CSV_MARK = "# procedure-ledger report "
 KINDS = ("violations", "delays", "scorecard")
@@ -38,15 +43,9 @@ def compute_rows(kind: str, records: list[EventRecord], parameters: dict[str, An
     known_at = datetime.fromisoformat(parameters["known_at"]) if parameters.get("known_at") else None
     if kind == "scorecard":
         start, end = date.fromisoformat(parameters["from"]), date.fromisoformat(parameters["to"])
-        visible_records = filter_records(records, end, known_at)
-        judgement = judgement_for([r for r in visible_records if r.case is None], end)
-        by_case: dict[str, list[EventRecord]] = defaultdict(list)
-        for record in visible_records:
-            if record.case is not None:
-                by_case[record.case].append(record)
-        cases = [fold_case(rs, judgement.registry, judgement.calendar) for rs in by_case.values()]
-        violations = list(visible(judge(visible_records, end)))
-        return scoring.scorecard(cases, violations, judgement, start, end, by_official=parameters["by"] == "official")
+        return scoring.scorecard_from_records(
+            filter_records(records, end, known_at), start, end, by_official=parameters["by"] == "official"
+        )
     as_of = date.fromisoformat(parameters["as_of"])
     found = judge(filter_records(records, as_of, known_at), as_of)
     if kind == "delays":
@@ -54,6 +53,58 @@ def compute_rows(kind: str, records: list[EventRecord], parameters: dict[str, An
     shown = visible(found, include_dismissed=bool(parameters.get("include_dismissed")))
     rules, agencies = parameters.get("rules") or [], parameters.get("agencies") or []
     return [v.as_dict() for v in shown if (not rules or v.rule in rules) and (not agencies or v.agency in agencies)]
+
+
+def shaped_rows(kind: str, rows: list[dict[str, Any]], fmt: str) -> list[dict[str, Any]]:
+    """Rows as a format shows them: JSON delay rows leave the cases out (SPEC §7)."""
+    return scoring.delay_json(rows) if kind == "delays" and fmt == "json" else rows
+
+
+def verify_report(ledger: Ledger, text: str) -> tuple[bool, list[str]]:
+    """Check a report's signed checkpoint against the ledger's events and recompute every row."""
+    try:
+        meta, fmt = parse_report(text)
+        checkpoint = Checkpoint.from_dict(meta["checkpoint"])
+        kind, parameters = meta["report"], meta["parameters"]
+    except (ValueError, KeyError, TypeError) as error:
+        return False, [f"not a verifiable report: {error}"]
+    if not checkpoint.signature_ok():
+        return False, [f"checkpoint at size {checkpoint.size}: INVALID signature"]
+    whose = "this ledger's key" if checkpoint.public_key in ledger.trusted_keys() else "not this ledger's key"
+    lines = [f"checkpoint at size {checkpoint.size}: valid signature by key {checkpoint.key_id} ({whose})"]
+    leaves = [raw_leaf(raw) for raw in ledger.recorder.raw_events()]
+    if len(leaves) < checkpoint.size or root_of(leaves[: checkpoint.size]).hex() != checkpoint.root:
+        return False, [*lines, "the checkpoint does not match this ledger's events"]
+    lines.append("the checkpoint matches this ledger's events")
+    if meta.get("rulebook") != rulebook_version():
+        return False, [*lines, f"computed with rulebook {meta.get('rulebook')}; this ledger runs {rulebook_version()}"]
+    records = list(islice(ledger.records(), checkpoint.size))
+    calendar = calendar_version_of(records)
+    if meta.get("calendar") != calendar:
+        return False, [*lines, f"computed with calendar {meta.get('calendar')}, not {calendar}"]
+    if kind not in KINDS:
+        return False, [*lines, f"unknown report kind {kind!r}"]
+    try:
+        rows = compute_rows(kind, records, parameters)
+    except (KeyError, ValueError, TypeError) as error:
+        return False, [*lines, f"the report's parameters are malformed: {error!r}"]
+    if fmt == "json":
+        given, mine = meta["rows"], shaped_rows(kind, rows, "json")
+        if not isinstance(given, list):
+            return False, [*lines, "the report's rows are not a list"]
+        differing = next((i for i, (a, b) in enumerate(zip(mine, given, strict=False)) if a != b), None)
+        if differing is not None:
+            return False, [*lines, f"row {differing + 1} differs from the recomputed report"]
+        if len(mine) != len(given):
+            return False, [*lines, f"the report has {len(given)} rows; recomputed: {len(mine)}"]
+    else:
+        body = render_report(envelope(kind, parameters, checkpoint, calendar, rows), "csv").partition("\n")[2]
+        if body != meta["csv_body"]:
+            mine_lines, theirs = body.splitlines(), str(meta["csv_body"]).splitlines()
+            first = next((i for i, (a, b) in enumerate(zip(mine_lines, theirs, strict=False)) if a != b),
+                         min(len(mine_lines), len(theirs)))
+            return False, [*lines, f"CSV line {first + 2} differs from the recomputed report"]
+    return True, [*lines, f"all {len(rows)} rows recomputed and confirmed"]
 
 
 def report_name(kind: str, parameters: dict[str, Any]) -> str:

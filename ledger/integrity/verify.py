@@ -12,7 +12,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -59,24 +62,45 @@ class Verification:
         return self.problems[0] if self.problems else None
 
 
+#: Recorded times may step back this much along the log (appends prepared on several hosts at once);
+#: more means a row was written into the log by hand, outside the ledger, with a backdated time.
+RECORDED_TIME_SLACK = timedelta(hours=1)
+
+
 def recompute_leaves(ledger: Ledger, result: Verification) -> list[tuple[int, bytes]]:
     leaves = []
+    latest: datetime | None = None
     for raw in ledger.recorder.raw_events():
         try:
             UUID(raw.originator_id)
         except ValueError:
             result.problems.append(Problem(raw.position, "the stored aggregate id is not a valid id (altered?)"))
         leaves.append((raw.position, raw_leaf(raw)))
+        recorded = _recorded_time(raw.state)
+        if recorded is not None:
+            if latest is not None and recorded < latest - RECORDED_TIME_SLACK:
+                result.problems.append(Problem(
+                    raw.position, f"recorded at {recorded.isoformat()}, long before the event before it"
+                    f" ({latest.isoformat()}): written into the log out of order?",
+                ))
+            latest = recorded if latest is None else max(latest, recorded)
     return leaves
 
 
-def verify(ledger: Ledger, *, full: bool = False) -> Verification:
+def _recorded_time(state: bytes) -> datetime | None:
+    try:
+        return datetime.fromisoformat(json.loads(state)["timestamp"]["_data_"])
+    except (ValueError, KeyError, TypeError):
+        return None  # an unreadable state is reported through its leaf
+
+
+def verify(ledger: Ledger, *, full: bool = False, trusted_keys: Iterable[str] = ()) -> Verification:
     result = Verification()
     leaves = recompute_leaves(ledger, result)
     result.events = len(leaves)
     stored, state = ledger.projections.merkle()
     _compare_leaves(leaves, stored, result)
-    _check_checkpoints(ledger, leaves, result)
+    _check_checkpoints(ledger, leaves, result, ledger.trusted_keys(trusted_keys))
     _check_consumption(ledger, leaves, state, result)
     if full and result.ok:
         _check_read_models(ledger, result)
@@ -98,13 +122,27 @@ def _compare_leaves(leaves: list[tuple[int, bytes]], stored: list[tuple[int, str
             return
 
 
-def _check_checkpoints(ledger: Ledger, leaves: list[tuple[int, bytes]], result: Verification) -> None:
+def _check_checkpoints(
+    ledger: Ledger, leaves: list[tuple[int, bytes]], result: Verification, trusted: dict[str, str]
+) -> None:
     checkpoints = ledger.projections.checkpoints()
     result.checkpoints = len(checkpoints)
+    sizes = {c.size for c in checkpoints}
+    every = ledger.checkpoint_every
+    for size in range(every, min(len(leaves), ledger.projections.position_size()) + 1, every or 1):
+        if every and size not in sizes:
+            result.problems.append(Problem(
+                leaves[size - 1][0], f"no signed checkpoint at size {size} (deleted? or never signed: run"
+                " `ledger worker --once` where the key is)",
+            ))
     wanted = defaultdict(list)
     for checkpoint in checkpoints:
         if not checkpoint.signature_ok():
             result.problems.append(Problem(None, f"checkpoint at size {checkpoint.size} has an invalid signature"))
+        elif checkpoint.public_key not in trusted:
+            result.problems.append(Problem(
+                None, f"checkpoint at size {checkpoint.size} is signed by key {checkpoint.key_id}, which is not trusted",
+            ))
         if checkpoint.size > len(leaves):
             result.problems.append(Problem(
                 leaves[-1][0] if leaves else None,

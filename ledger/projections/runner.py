@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, Tracking
 from eventsourcing.utils import Environment
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from ..rules.engine import judge_case, registry_from
 from ..rules.violation import Judgement, Violation
 from ..domain.errors import StoreError
 from ..integrity.checkpoint import Checkpoint
-from ..tables import checkpoints as ledger_checkpoints
+from ..integrity.merkle import Frontier
 from .merkle import append_leaves, load_frontier, record_checkpoint, stored_checkpoints
 from .tables import case_files, consultation_files, facts, merkle_leaves, merkle_state, violation_rows
 from .view import LedgerView
@@ -172,7 +172,11 @@ class Projections:
         )
         self._factory = InfrastructureFactory.construct(env)
         self.view = cast(LedgerView, self._factory.tracking_recorder(LedgerView))
+        # The registry folded from the facts, and the last registry position it includes. Another
+        # process may append registry events, so the position is checked against the facts on
+        # every batch (an index look-up) rather than trusted.
         self._registry: RegistryState | None = None
+        self._registry_position = 0
 
     def close(self) -> None:
         # eventsourcing-sqlalchemy's factory does not dispose its engine; without this, PostgreSQL
@@ -195,6 +199,7 @@ class Projections:
                 start=start, limit=batch_size, inclusive_of_start=False
             )
             if not notifications:
+                self.sign_missing_checkpoints()
                 return applied
             records = [
                 EventRecord.from_event(cast(LedgerEvent, self._ledger.app.mapper.to_domain_event(n)), n.id)
@@ -237,11 +242,15 @@ class Projections:
             self.view.record_tracking(session, Tracking(self.application_name, records[-1].position))
 
     def _registry_state(self, session: Session) -> RegistryState:
-        if self._registry is None:
+        latest = session.execute(
+            select(func.max(facts.c.position)).where(facts.c.type.in_(REGISTRY_TYPES))
+        ).scalar() or 0
+        if self._registry is None or latest != self._registry_position:
             rows = session.execute(
                 select(facts).where(facts.c.type.in_(REGISTRY_TYPES)).order_by(facts.c.position)
             )
             self._registry = registry_from(record_from_row(row) for row in rows)
+            self._registry_position = latest
         return self._registry
 
     def _refresh_cases(self, session: Session, refs: list[str], judgement: Judgement) -> None:
@@ -293,10 +302,33 @@ class Projections:
             found = [c for c in stored_checkpoints(session) if c.size == frontier.size]
         return found[0]
 
-    def adopt_checkpoint(self, checkpoint: Checkpoint) -> None:
-        """Keep a restored export's checkpoint: it was verified against the events just restored."""
+    def position_size(self) -> int:
+        """How many events the tree (and so the read models) has taken in."""
+        with self.view.transaction(commit=False) as session:
+            frontier, _ = load_frontier(session)
+            return frontier.size
+
+    def sign_missing_checkpoints(self) -> int:
+        """Sign the periodic checkpoints a process without the key passed by (roots from the
+        stored leaves); returns how many were signed."""
+        every, signer = self._ledger.checkpoint_every, self._ledger.signer
+        if not every or signer is None:
+            return 0
         with self.view.transaction(commit=True) as session:
-            session.execute(insert(ledger_checkpoints).values(**checkpoint.as_dict()))
+            frontier, _ = load_frontier(session)
+            have = {c.size for c in stored_checkpoints(session)}
+            missing = [size for size in range(every, frontier.size + 1, every) if size not in have]
+            if not missing:
+                return 0
+            rebuilt = Frontier()
+            rows = session.execute(select(merkle_leaves.c.leaf_hash).order_by(merkle_leaves.c.leaf_index))
+            for (leaf_hex,) in rows:
+                rebuilt.append(bytes.fromhex(leaf_hex))
+                if rebuilt.size in missing:
+                    record_checkpoint(session, rebuilt, signer=signer, clock=self._ledger.clock)
+                if rebuilt.size >= missing[-1]:
+                    break
+        return len(missing)
 
     def checkpoints(self) -> list[Checkpoint]:
         with self.view.transaction(commit=False) as session:

@@ -1,4 +1,5 @@
-"""The read models: SQL tables rebuilt from the events alone.
+"""The read models: SQL tables rebuilt from the events alone. Text columns throughout: lengths
+are the schema's business (it refuses over-long identifiers), never a database's surprise.
 
 - `facts`: every event as a row, with its claimed time, local claimed date and recorded time, so
   an as-of / known-at question is a WHERE clause over stored facts, not a replay of the log.
@@ -11,7 +12,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, Integer, MetaData, Table, Text
 
 metadata = MetaData()
 
@@ -19,17 +20,17 @@ facts = Table(
     "facts",
     metadata,
     Column("position", Integer, primary_key=True, autoincrement=False),
-    Column("event", String(36), nullable=False),
-    Column("type", String(40), nullable=False),
-    Column("case_ref", String(200), index=True),
-    Column("at", String(40), nullable=False),
+    Column("event", Text, nullable=False),
+    Column("type", Text, nullable=False, index=True),
+    Column("case_ref", Text, index=True),
+    Column("at", Text, nullable=False),
     Column("at_date", Date, nullable=False, index=True),
-    Column("recorded", String(40), nullable=False),
-    Column("recorded_utc", String(32), nullable=False, index=True),
-    Column("by_official", String(100)),
-    Column("actor_agency", String(40)),
-    Column("source", String(10), nullable=False),
-    Column("idem_key", String(200)),
+    Column("recorded", Text, nullable=False),
+    Column("recorded_utc", Text, nullable=False, index=True),
+    Column("by_official", Text),
+    Column("actor_agency", Text),
+    Column("source", Text, nullable=False),
+    Column("idem_key", Text),
     Column("note", Text),
     Column("fields", Text, nullable=False),
 )
@@ -37,31 +38,31 @@ facts = Table(
 case_files = Table(
     "case_files",
     metadata,
-    Column("case_ref", String(200), primary_key=True),
-    Column("procedure", String(60)),
+    Column("case_ref", Text, primary_key=True),
+    Column("procedure", Text),
     Column("title", Text),
     Column("opened_on", Date),
-    Column("opener_agency", String(40)),
-    Column("lead_agency", String(40), index=True),
-    Column("lead_official", String(100)),
-    Column("status", String(10)),
+    Column("opener_agency", Text),
+    Column("lead_agency", Text, index=True),
+    Column("lead_official", Text),
+    Column("status", Text),
     Column("initial_due", Date),
     Column("resolved_on", Date),
-    Column("outcome", String(20)),
+    Column("outcome", Text),
     Column("last_position", Integer),
 )
 
 consultation_files = Table(
     "consultation_files",
     metadata,
-    Column("case_ref", String(200), primary_key=True),
-    Column("consultation", String(100), primary_key=True),
-    Column("to_agency", String(40), index=True),
+    Column("case_ref", Text, primary_key=True),
+    Column("consultation", Text, primary_key=True),
+    Column("to_agency", Text, index=True),
     Column("requested_on", Date),
     Column("due", Date),
-    Column("status", String(10)),
-    Column("handler", String(100)),
-    Column("answered_by", String(100)),
+    Column("status", Text),
+    Column("handler", Text),
+    Column("answered_by", Text),
     Column("answered_on", Date),
     Column("position", Text),
 )
@@ -70,17 +71,17 @@ violation_rows = Table(
     "violation_rows",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("case_ref", String(200), index=True),
-    Column("rule", String(40), nullable=False),
-    Column("consultation", String(100)),
-    Column("agency", String(40), nullable=False, index=True),
-    Column("official", String(100)),
+    Column("case_ref", Text, index=True),
+    Column("rule", Text, nullable=False),
+    Column("consultation", Text),
+    Column("agency", Text, nullable=False, index=True),
+    Column("official", Text),
     Column("due", Date),
     Column("late_after", Date),
     Column("days_late", Integer),
-    Column("status", String(10), nullable=False),
+    Column("status", Text, nullable=False),
     Column("deemed_consent", Boolean, nullable=False),
-    Column("finding", String(10)),
+    Column("finding", Text),
     Column("evidence", Text, nullable=False),
     Column("act_on", Date, nullable=False),
     Column("details", Text, nullable=False),
@@ -93,7 +94,7 @@ merkle_leaves = Table(
     metadata,
     Column("position", Integer, primary_key=True, autoincrement=False),
     Column("leaf_index", Integer, nullable=False, unique=True),
-    Column("leaf_hash", String(64), nullable=False),
+    Column("leaf_hash", Text, nullable=False),
 )
 
 merkle_state = Table(
@@ -103,7 +104,7 @@ merkle_state = Table(
     Column("size", Integer, nullable=False),
     Column("position", Integer, nullable=False),
     Column("frontier", Text, nullable=False),
-    Column("root", String(64), nullable=False),
+    Column("root", Text, nullable=False),
 )
 
 VIEW_TABLES = (facts, case_files, consultation_files, violation_rows, merkle_leaves, merkle_state)

@@ -20,7 +20,7 @@ def unrelated_consultation(case: CaseFile, j: Judgement) -> Iterator[Violation]:
         domains = request_domains(case, consultation)
         if set(domains) & set(j.registry.mandate_at(consultation.to, request.at)):
             continue
-        yield Violation("UNRELATED_CONSULTATION", case.case, consultation.consultation, request.actor_agency or "",
+        yield Violation("UNRELATED_CONSULTATION", case.case, consultation.consultation, j.agency_of(request),
                         request.by, None, None, "closed", (request.event,), request.claimed_date,
                         details={"to": consultation.to, "domains": ", ".join(domains) or "—"})
 
@@ -37,7 +37,7 @@ def redundant_consultation(case: CaseFile, j: Judgement) -> Iterator[Violation]:
                 continue
             if earlier.closed_at is not None and earlier.closed_at <= request.at:
                 continue
-            yield Violation("REDUNDANT_CONSULTATION", case.case, later.consultation, request.actor_agency or "",
+            yield Violation("REDUNDANT_CONSULTATION", case.case, later.consultation, j.agency_of(request),
                             request.by, None, None, "closed", (request.event, earlier.request.event),
                             request.claimed_date, details={"to": later.to, "earlier": earlier.consultation})
             break

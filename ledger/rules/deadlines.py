@@ -80,7 +80,7 @@ def apology_missing(case: CaseFile, j: Judgement) -> Iterator[Violation]:
 
 def reschedule_missed(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     """RESCHEDULE_MISSED: resolved after, or open past, the first apology's new date (a later
-    apology does not move it); like CASE_OVERDUE, not judged while a pause is open."""
+    apology does not move it). A promise is a date: unlike D, a pause does not move it."""
     apologies = _in_claimed_order(case.apology_records)
     if not apologies:
         return
@@ -89,13 +89,12 @@ def reschedule_missed(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     if case.resolution is not None:
         days, status = j.late_by(promised, case.resolution.claimed_date), "closed"
         closing: tuple[str, ...] = (case.resolution.event,)
-    elif case.paused_since is not None:
-        return
     else:
         days, status, closing = j.late_by(promised, j.as_of), "open", ()
     if days < 1:
         return
-    due = case.due(case.resolution.claimed_date if case.resolution else j.as_of)
+    due = None if case.paused_since is not None and case.resolution is None else case.due(
+        case.resolution.claimed_date if case.resolution else j.as_of)
     agency, official, lead_evidence = responsible_lead(case, j, due or promised)
     yield Violation("RESCHEDULE_MISSED", case.case, None, agency, official, promised, days, status,
                     (first.event, *lead_evidence, *closing), promised)
@@ -104,7 +103,7 @@ def reschedule_missed(case: CaseFile, j: Judgement) -> Iterator[Violation]:
 def reschedule_repeated(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     """RESCHEDULE_REPEATED: every apology after the first."""
     for record in _in_claimed_order(case.apology_records)[1:]:
-        yield Violation("RESCHEDULE_REPEATED", case.case, None, record.actor_agency or "", record.by, None, None,
+        yield Violation("RESCHEDULE_REPEATED", case.case, None, j.agency_of(record), record.by, None, None,
                         "closed", (record.event,), record.claimed_date,
                         details={"on": record.claimed_date.isoformat()})
 
@@ -112,6 +111,6 @@ def reschedule_repeated(case: CaseFile, j: Judgement) -> Iterator[Violation]:
 def repeated_supplement_request(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     """REPEATED_SUPPLEMENT_REQUEST: every supplement request after the first."""
     for record in _in_claimed_order(case.supplement_records)[1:]:
-        yield Violation("REPEATED_SUPPLEMENT_REQUEST", case.case, None, record.actor_agency or "", record.by, None,
+        yield Violation("REPEATED_SUPPLEMENT_REQUEST", case.case, None, j.agency_of(record), record.by, None,
                         None, "closed", (record.event,), record.claimed_date,
                         details={"on": record.claimed_date.isoformat()})

@@ -27,14 +27,16 @@ def no_lead(case: CaseFile, j: Judgement) -> Iterator[Violation]:
 
 
 def wrong_focal_point(case: CaseFile, j: Judgement) -> Iterator[Violation]:
-    """WRONG_FOCAL_POINT: each lead given to an agency other than the procedure's focal point."""
-    focal = case.focal_agency
-    if focal is None:
-        return
+    """WRONG_FOCAL_POINT: each lead given to an agency other than the procedure's focal point
+    (the procedure as defined when the lead was assigned)."""
     for record in case.lead_records:
+        procedure = j.registry.procedure_at(case.procedure or "", record.at)
+        focal = procedure.focal_agency if procedure else None
+        if focal is None:
+            continue
         lead = record.fields["agency"]
         if lead in (focal, j.registry.successor_at(focal, record.at)):
             continue
-        yield Violation("WRONG_FOCAL_POINT", case.case, None, record.actor_agency or "", record.by, None, None,
+        yield Violation("WRONG_FOCAL_POINT", case.case, None, j.agency_of(record), record.by, None, None,
                         "closed", (record.event,), record.claimed_date,
                         details={"lead": lead, "focal": focal, "procedure": case.procedure})

@@ -21,7 +21,7 @@ def late_recording(records: Iterable[EventRecord], j: Judgement) -> Iterator[Vio
         days = j.calendar.wd(record.claimed_date, recorded_on) - allowed
         if days >= 1:
             yield Violation("LATE_RECORDING", record.case, record.fields.get("consultation"),
-                            record.actor_agency or "", record.by, j.calendar.add_wd(record.claimed_date, allowed),
+                            j.agency_of(record), record.by, j.calendar.add_wd(record.claimed_date, allowed),
                             days, "closed", (record.event,), record.claimed_date,
                             details={"type": record.type, "on": record.claimed_date.isoformat(),
                                      "recorded": recorded_on.isoformat()})

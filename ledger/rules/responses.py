@@ -29,7 +29,7 @@ def evasive_response(case: CaseFile, j: Judgement) -> Iterator[Violation]:
             reason, reason_vi = "conditional without conditions", "đồng ý có điều kiện nhưng không nêu điều kiện"
         else:
             continue
-        yield Violation("EVASIVE_RESPONSE", case.case, consultation.consultation, answer.actor_agency or "",
+        yield Violation("EVASIVE_RESPONSE", case.case, consultation.consultation, j.agency_of(answer),
                         answer.by, None, None, "closed", (answer.event,), answer.claimed_date,
                         details={"reason": reason, "reason_vi": reason_vi})
 
@@ -40,7 +40,7 @@ def buck_passing(case: CaseFile, j: Judgement) -> Iterator[Violation]:
         answer = consultation.answer
         if answer is None or answer.fields.get("position") != "not_competent":
             continue
-        mandate = set(j.registry.mandate_at(answer.actor_agency or "", answer.at))
+        mandate = set(j.registry.mandate_at(j.agency_of(answer), answer.at))
         shared = sorted(set(request_domains(case, consultation)) & mandate)
         if shared:
             reason, reason_vi = f"within its mandate: {', '.join(shared)}", f"thuộc chức năng: {', '.join(shared)}"
@@ -48,7 +48,7 @@ def buck_passing(case: CaseFile, j: Judgement) -> Iterator[Violation]:
             reason, reason_vi = "without naming the competent agency", "không chỉ ra cơ quan có thẩm quyền"
         else:
             continue
-        yield Violation("BUCK_PASSING", case.case, consultation.consultation, answer.actor_agency or "", answer.by,
+        yield Violation("BUCK_PASSING", case.case, consultation.consultation, j.agency_of(answer), answer.by,
                         None, None, "closed", (answer.event,), answer.claimed_date,
                         details={"reason": reason, "reason_vi": reason_vi})
 
@@ -59,9 +59,9 @@ def out_of_mandate_response(case: CaseFile, j: Judgement) -> Iterator[Violation]
         answer = consultation.answer
         if answer is None:
             continue
-        mandate = set(j.registry.mandate_at(answer.actor_agency or "", answer.at))
+        mandate = set(j.registry.mandate_at(j.agency_of(answer), answer.at))
         outside = [tag for tag in answer.fields.get("domains") or () if tag not in mandate]
         if outside:
             yield Violation("OUT_OF_MANDATE_RESPONSE", case.case, consultation.consultation,
-                            answer.actor_agency or "", answer.by, None, None, "closed", (answer.event,),
+                            j.agency_of(answer), answer.by, None, None, "closed", (answer.event,),
                             answer.claimed_date, details={"outside": ", ".join(outside)})

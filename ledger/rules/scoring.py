@@ -14,7 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..calendar import LOCAL_TZ
-from ..domain.casefile import CaseFile
+from ..domain.casefile import CaseFile, fold_case
+from ..domain.records import EventRecord
 from .violation import Judgement, Violation
 
 DELAY_RULES = ("NO_LEAD", "LATE_RESPONSE", "CASE_OVERDUE", "WORK_PROGRAMME_LATE", "LATE_RECORDING")
@@ -52,6 +53,27 @@ def delays(violations: Iterable[Violation], *, by_official: bool = False) -> lis
         rows.append(row)
     rows.sort(key=lambda r: (-r["days"], *_order((r["agency"], r.get("official")))))
     return rows
+
+
+def delay_json(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The §7 JSON shape of delay rows: the text and CSV forms add the cases, JSON does not."""
+    return [{k: v for k, v in row.items() if k != "cases"} for row in rows]
+
+
+def scorecard_from_records(
+    records: list[EventRecord], start: date, end: date, *, by_official: bool = False
+) -> list[dict[str, Any]]:
+    """The scorecard from the records visible as of `end` (log order): fold, judge, count."""
+    from .engine import judge, judgement_for, visible
+
+    judgement = judgement_for([r for r in records if r.case is None], end)
+    by_case: dict[str, list[EventRecord]] = defaultdict(list)
+    for record in records:
+        if record.case is not None:
+            by_case[record.case].append(record)
+    cases = [fold_case(rs, judgement.registry, judgement.calendar) for rs in by_case.values()]
+    violations = list(visible(judge(records, end)))
+    return scorecard(cases, violations, judgement, start, end, by_official=by_official)
 
 
 def score_766(on_time: int, cases: int) -> float | None:
@@ -132,7 +154,7 @@ def scorecard(
     for v in violations:
         reference = v.due or v.act_on
         if start <= reference <= end:
-            counts[(v.agency, v.official if by_official else None)][v.rule] += 1
+            counts[(j.successor_on(v.agency, end), v.official if by_official else None)][v.rule] += 1
 
     result = []
     for key in sorted(rows, key=_order):

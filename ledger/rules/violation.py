@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from ..calendar import LOCAL_TZ, WorkingCalendar
+from ..domain.records import EventRecord
 from ..domain.registry import RegistryState
 from .rulebook import RULEBOOK
 
@@ -36,13 +37,23 @@ VIOLATION_KEYS = (
 class Judgement:
     """What a judgement depends on besides the events: the as-of date, registry and calendar."""
 
-    as_of: date | None  # None: no particular day; every open obligation is kept, still open
+    # None: judged on no particular day, as the read models do: every open obligation is kept
+    # open (late by UNBOUNDED) with its due date, and the report computes its lateness on the
+    # day it is asked. Dates are bounded at input (schema) so this never leaves the calendar.
+    as_of: date | None
     registry: RegistryState
     calendar: WorkingCalendar
 
     def successor_on(self, agency: str, day: date) -> str:
         """Who holds `agency`'s obligation due on `day`: its successor if merged by then."""
         return self.registry.successor_at(agency, datetime.combine(day, time.max, tzinfo=LOCAL_TZ))
+
+    def agency_of(self, record: EventRecord) -> str:
+        """The acting official's agency as of the act, by the registry being judged with (SPEC §4:
+        "their agency is taken from the registry as of `at`"), so a transfer recorded late but
+        claimed earlier moves the blame; the agency recorded at append time is the fallback."""
+        posting = self.registry.posting_at(record.by, record.at) if record.by else None
+        return posting.agency if posting else (record.actor_agency or "")
 
     def late_by(self, due: date, day: date | None) -> int:
         """Working days late on `day`; judged on no particular day, an open item counts as late."""
