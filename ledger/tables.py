@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
@@ -56,11 +58,9 @@ def create_all(engine: Engine) -> None:
 
 def claim_meta(engine: Engine, key: str, value: str) -> str:
     """Set `key` unless another process set it first; returns the value that stands."""
-    try:
-        with engine.begin() as connection:
-            connection.execute(insert(ledger_meta).values(key=key, value=value))
-    except IntegrityError:
-        pass
+    # Losing the race is fine: the value another process stored first is the one that stands.
+    with suppress(IntegrityError), engine.begin() as connection:
+        connection.execute(insert(ledger_meta).values(key=key, value=value))
     stored = get_meta(engine, key)
     assert stored is not None
     return stored
