@@ -73,6 +73,34 @@ Tính năng: Lấy ý kiến đúng cơ quan, không trùng lặp, và được 
     Khi thanh tra xem xét sổ tính đến ngày 08/03/2024
     Thì không có vi phạm REDUNDANT_CONSULTATION
 
+  Kịch bản: Hai văn bản hỏi cùng một cơ quan vào cùng một thời điểm: văn bản ghi sổ sau là trùng lặp
+    Cho sxd.nva lấy ý kiến STNMT (C2) ngày 05/03/2024 (thứ Ba) lúc 10:00 về land, hạn 10 ngày làm việc
+    Và sxd.nva lấy ý kiến STNMT (C1) ngày 05/03/2024 (thứ Ba) lúc 10:00 về land, hạn 10 ngày làm việc
+    Khi thanh tra xem xét sổ tính đến ngày 06/03/2024
+    Thì có vi phạm REDUNDANT_CONSULTATION đối với C1 của SXD / sxd.nva
+    Và không có vi phạm REDUNDANT_CONSULTATION đối với C2
+
+  Kịch bản: Hỏi lại đúng vào lúc văn bản trước được trả lời, khi câu trả lời đã vào sổ trước, thì không trùng lặp
+    Cho sxd.nva lấy ý kiến STNMT (C1) ngày 05/03/2024 (thứ Ba) về land, hạn 10 ngày làm việc
+    Và stnmt.ltb trả lời C1 ngày 07/03/2024 (thứ Năm) lúc 10:00: đồng ý, "Đất có nguồn gốc hợp pháp."
+    Và sxd.nva lấy ý kiến STNMT (C2) ngày 07/03/2024 (thứ Năm) lúc 10:00 về environment, hạn 10 ngày làm việc
+    Khi thanh tra xem xét sổ tính đến ngày 08/03/2024
+    Thì không có vi phạm REDUNDANT_CONSULTATION
+
+  Kịch bản: Hỏi lại đúng vào lúc văn bản trước được trả lời, khi câu trả lời vào sổ sau, thì văn bản trước vẫn đang mở
+    Cho sxd.nva lấy ý kiến STNMT (C1) ngày 05/03/2024 (thứ Ba) về land, hạn 10 ngày làm việc
+    Và sxd.nva lấy ý kiến STNMT (C2) ngày 07/03/2024 (thứ Năm) lúc 10:00 về environment, hạn 10 ngày làm việc
+    Và stnmt.ltb trả lời C1 ngày 07/03/2024 (thứ Năm) lúc 10:00: đồng ý, "Đất có nguồn gốc hợp pháp."
+    Khi thanh tra xem xét sổ tính đến ngày 08/03/2024
+    Thì có vi phạm REDUNDANT_CONSULTATION đối với C2 của SXD / sxd.nva
+
+  Kịch bản: Hỏi lại đúng vào lúc rút văn bản trước, khi việc rút vào sổ sau, thì văn bản trước vẫn đang mở
+    Cho sxd.nva lấy ý kiến STNMT (C1) ngày 05/03/2024 (thứ Ba) về land, hạn 10 ngày làm việc
+    Và sxd.nva lấy ý kiến STNMT (C2) ngày 07/03/2024 (thứ Năm) lúc 10:00 về land, hạn 10 ngày làm việc
+    Và sxd.nva rút yêu cầu C1 ngày 07/03/2024 (thứ Năm) lúc 10:00
+    Khi thanh tra xem xét sổ tính đến ngày 08/03/2024
+    Thì có vi phạm REDUNDANT_CONSULTATION đối với C2 của SXD / sxd.nva
+
   Kịch bản: Cùng lúc hỏi hai cơ quan khác nhau thì không trùng lặp
     Cho sxd.nva lấy ý kiến STNMT (C1) ngày 05/03/2024 (thứ Ba) về land, hạn 10 ngày làm việc
     Và sxd.nva lấy ý kiến SCT (C2) ngày 05/03/2024 (thứ Ba) về trade, hạn 10 ngày làm việc

@@ -143,6 +143,28 @@ Tính năng: Giải quyết hồ sơ đúng hạn, xin lỗi và hẹn lại m�
       | rule                        | agency | official | due | days_late | status |
       | REPEATED_SUPPLEMENT_REQUEST | SXD    | sxd.nva  | —   | —         | closed |
 
+  Kịch bản: Yêu cầu bổ sung lần thứ hai khi lần đầu chưa được đáp ứng vẫn được ghi nhận, và thời gian tạm dừng tính từ yêu cầu đầu tiên
+    # Tạm dừng từ 06/03 đến 14/03: 6 ngày làm việc, hạn lùi đến thứ Ba 02/04/2024 (tính từ yêu cầu thứ hai
+    # thì chỉ lùi 4 ngày, đến 29/03, và giải quyết ngày 02/04 là chậm).
+    Cho sxd.nva yêu cầu bổ sung hồ sơ ngày 06/03/2024 (thứ Tư)
+    Và sxd.nva yêu cầu bổ sung hồ sơ ngày 08/03/2024 (thứ Sáu)
+    Và sxd.nva nhận hồ sơ bổ sung ngày 14/03/2024 (thứ Năm)
+    Và sxd.nva giải quyết xong hồ sơ ngày 02/04/2024 (thứ Ba)
+    Khi thanh tra xem xét sổ tính đến ngày 30/04/2024
+    Thì hồ sơ có đúng các vi phạm sau:
+      | rule                        | agency | official | due | days_late | status |
+      | REPEATED_SUPPLEMENT_REQUEST | SXD    | sxd.nva  | —   | —         | closed |
+
+  Kịch bản: Một lần nhận hồ sơ bổ sung đáp ứng mọi yêu cầu còn mở, và hồ sơ lại được xét quá hạn
+    Cho sxd.nva yêu cầu bổ sung hồ sơ ngày 06/03/2024 (thứ Tư)
+    Và sxd.nva yêu cầu bổ sung hồ sơ ngày 08/03/2024 (thứ Sáu)
+    Và sxd.nva nhận hồ sơ bổ sung ngày 14/03/2024 (thứ Năm)
+    Khi thanh tra xem xét sổ tính đến ngày 03/04/2024 (thứ Tư)
+    Thì có vi phạm CASE_OVERDUE của SXD / sxd.nva, chậm 1 ngày làm việc
+    Và hạn là ngày 02/04/2024 (thứ Ba)
+    Và vi phạm vẫn đang mở
+    Và có vi phạm REPEATED_SUPPLEMENT_REQUEST của SXD / sxd.nva
+
   Kịch bản: Hướng dẫn bổ sung một lần thì không vi phạm
     Cho sxd.nva yêu cầu bổ sung hồ sơ ngày 06/03/2024 (thứ Tư)
     Và sxd.nva nhận hồ sơ bổ sung ngày 08/03/2024 (thứ Sáu)
@@ -210,6 +232,38 @@ Tính năng: Giải quyết hồ sơ đúng hạn, xin lỗi và hẹn lại m�
       | CASE_OVERDUE        | SXD    | sxd.nva  | 25/03/2024 | 9         | closed |
       | RESCHEDULE_MISSED   | SXD    | sxd.nva  | 29/03/2024 | 5         | closed |
       | RESCHEDULE_REPEATED | SXD    | sxd.pho  | —          | —         | closed |
+
+  Kịch bản: Trễ hẹn lại khi đang chờ bổ sung: như quá hạn, cán bộ chủ trì sau hạn giải quyết (đã lùi) chịu trách nhiệm
+    # Đang tạm dừng từ 14/03, tính đến 22/03 là 6 ngày làm việc: hạn giải quyết lùi đến 02/04/2024, nên
+    # người chủ trì vào cuối ngày 03/04 (sxd.head) chịu trách nhiệm, không phải người chủ trì sau ngày hẹn 15/03.
+    Cho sxd.head gửi phiếu xin lỗi ngày 12/03/2024 (thứ Ba), hẹn lại ngày 15/03/2024 (thứ Sáu)
+    Và sxd.nva yêu cầu bổ sung hồ sơ ngày 14/03/2024 (thứ Năm)
+    Và vp.clerk giao lại cho SXD / sxd.head chủ trì ngày 19/03/2024 (thứ Ba), lý do "Giám đốc Sở trực tiếp chỉ đạo"
+    Khi thanh tra xem xét sổ tính đến ngày 22/03/2024 (thứ Sáu)
+    Thì có vi phạm RESCHEDULE_MISSED của SXD / sxd.head, chậm 5 ngày làm việc
+    Và hạn là ngày 15/03/2024 (thứ Sáu)
+    Và vi phạm vẫn đang mở
+    Và không có vi phạm CASE_OVERDUE
+    Khi thanh tra xem báo cáo hôm nay
+    Thì có vi phạm RESCHEDULE_MISSED của SXD / sxd.head
+    Và vi phạm vẫn đang mở
+
+  Khung kịch bản: Trễ hẹn lại khi đang chờ bổ sung: thời gian tạm dừng tính đến ngày xem xét quyết định ai chịu trách nhiệm
+    # Hạn 25/03 đã qua khi yêu cầu bổ sung ngày 28/03; tạm dừng tính đến ngày xem xét lùi hạn giải quyết:
+    # đến 03/04 là 4 ngày (hạn 29/03, người chủ trì cuối ngày 01/04 là sxd.nva), đến 05/04 là 6 ngày
+    # (hạn 02/04, người chủ trì cuối ngày 03/04 là sxd.head, được giao lại ngày 02/04).
+    Cho sxd.head gửi phiếu xin lỗi ngày 22/03/2024 (thứ Sáu), hẹn lại ngày 27/03/2024 (thứ Tư)
+    Và sxd.nva yêu cầu bổ sung hồ sơ ngày 28/03/2024 (thứ Năm)
+    Và vp.clerk giao lại cho SXD / sxd.head chủ trì ngày 02/04/2024 (thứ Ba), lý do "Giám đốc Sở trực tiếp chỉ đạo"
+    Khi thanh tra xem xét sổ tính đến ngày <ngày xem xét>
+    Thì có vi phạm RESCHEDULE_MISSED của SXD / <người chịu trách nhiệm>, chậm <số ngày chậm> ngày làm việc
+    Và hạn là ngày 27/03/2024 (thứ Tư)
+    Và vi phạm vẫn đang mở
+
+    Dữ liệu:
+      | ngày xem xét         | người chịu trách nhiệm | số ngày chậm |
+      | 03/04/2024 (thứ Tư)  | sxd.nva                | 5            |
+      | 05/04/2024 (thứ Sáu) | sxd.head               | 7            |
 
   # --- Thứ Bảy làm bù 04/05/2024 là ngày làm việc ---
 

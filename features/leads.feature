@@ -104,3 +104,30 @@ Tính năng: Mỗi hồ sơ có một đơn vị và một cán bộ chủ trì,
       | REAL_ESTATE_DIFFICULTY | SXD     | sxd.nva   |
       | SOE_PETITION           | STC     | stc.pttt  |
       | LAND_ALLOCATION        | STNMT   | stnmt.ltb |
+
+  # --- Việc của cơ quan chủ trì, xét theo cơ quan chủ trì tại thời điểm thực hiện ---
+
+  Khung kịch bản: Việc cơ quan chủ trì làm trước khi hồ sơ được giao lại vẫn được ghi nhận, dù việc giao lại được ghi sổ trước
+    # Việc giao lại (ngày 11/03) được ghi sổ trước văn bản xin ý kiến ngày 06/03: ngày 06/03 SXD vẫn là cơ quan
+    # chủ trì, nên văn bản được ghi nhận (và được xét như mọi văn bản khác).
+    Cho vp.clerk tiếp nhận hồ sơ HCM-2024-0131 (REAL_ESTATE_DIFFICULTY) ngày 04/03/2024 (thứ Hai)
+    Và vp.clerk giao SXD / sxd.nva chủ trì ngày 04/03/2024 (thứ Hai)
+    Và vp.clerk giao lại cho <cơ quan mới> / <cán bộ mới> chủ trì ngày 11/03/2024 (thứ Hai), lý do "Điều chỉnh phân công"
+    Và sxd.nva lấy ý kiến STC (C1) ngày 06/03/2024 (thứ Tư) về land, hạn 10 ngày làm việc
+    Khi thanh tra xem xét sổ tính đến ngày 12/03/2024
+    Thì có vi phạm UNRELATED_CONSULTATION đối với C1 của SXD / sxd.nva
+
+    Dữ liệu:
+      | cơ quan mới | cán bộ mới | ghi chú                          |
+      | SXD         | sxd.head   | giao lại trong cùng cơ quan      |
+      | STNMT       | stnmt.ltb  | chuyển hồ sơ sang cơ quan khác   |
+
+  Kịch bản: Nhận hồ sơ bổ sung và giải quyết xong trước ngày giao lại vẫn được ghi nhận, dù việc giao lại được ghi sổ trước
+    Cho vp.clerk tiếp nhận hồ sơ HCM-2024-0132 (REAL_ESTATE_DIFFICULTY) ngày 04/03/2024 (thứ Hai)
+    Và vp.clerk giao SXD / sxd.nva chủ trì ngày 04/03/2024 (thứ Hai)
+    Và sxd.nva yêu cầu bổ sung hồ sơ ngày 05/03/2024 (thứ Ba)
+    Và vp.clerk giao lại cho SXD / sxd.head chủ trì ngày 29/03/2024 (thứ Sáu), lý do "Giám đốc Sở trực tiếp chỉ đạo"
+    Và sxd.nva nhận hồ sơ bổ sung ngày 07/03/2024 (thứ Năm)
+    Và sxd.nva giải quyết xong hồ sơ ngày 22/03/2024 (thứ Sáu)
+    Khi thanh tra xem xét sổ tính đến ngày 30/04/2024
+    Thì hồ sơ không có vi phạm nào

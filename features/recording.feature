@@ -130,6 +130,30 @@ Feature: Acts are recorded promptly, inspectors rule on violations, and the past
     Then there is a LATE_RESPONSE violation for C1 on STNMT / stnmt.ltb late by 3 working days
     And it carries no finding
 
+  Scenario: Of two opposite findings, the one claimed later wins, even when it was recorded first
+    Given vp.clerk opened case HCM-2024-0616 (REAL_ESTATE_DIFFICULTY) on Monday 4 March 2024
+    And vp.clerk assigned the lead to SXD / sxd.nva on Thursday 7 March 2024
+    And the inspector tttp.insp confirmed the NO_LEAD violation on Thursday 14 March 2024
+    And the inspector tttp.insp dismissed the NO_LEAD violation on Wednesday 13 March 2024
+    When the inspector judges the ledger as of Friday 15 March 2024
+    Then there is a NO_LEAD violation on VP with no named official, late by 2 working days
+    And it is marked confirmed
+    When the inspector reads today's report
+    Then there is a NO_LEAD violation on VP with no named official, late by 2 working days
+    And it is marked confirmed
+    When the inspector judges the ledger as of Wednesday 13 March 2024, dismissed violations included
+    Then there is a NO_LEAD violation on VP with no named official, late by 2 working days
+    And it is marked dismissed
+
+  Scenario: Of two opposite findings claimed at the same time, the one recorded later wins
+    Given vp.clerk opened case HCM-2024-0617 (REAL_ESTATE_DIFFICULTY) on Monday 4 March 2024
+    And vp.clerk assigned the lead to SXD / sxd.nva on Thursday 7 March 2024
+    And the inspector tttp.insp confirmed the NO_LEAD violation on Wednesday 13 March 2024 at 10:00
+    And the inspector tttp.insp dismissed the NO_LEAD violation on Wednesday 13 March 2024 at 10:00
+    When the inspector judges the ledger as of Friday 15 March 2024, dismissed violations included
+    Then there is a NO_LEAD violation on VP with no named official, late by 2 working days
+    And it is marked dismissed
+
   # --- Judging as of a past date ---
 
   Scenario Outline: Judged as of a date before the answer, the consultation is still open

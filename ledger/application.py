@@ -9,6 +9,8 @@ registry included, so a question about the past sees the registry as it was then
 from __future__ import annotations
 
 import os
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -18,6 +20,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import Environment, EnvType
 from sqlalchemy import create_engine, text
 
@@ -26,27 +29,38 @@ from .batch import Batch, Outcome
 from .calendar import LOCAL_TZ, WorkingCalendar
 from .domain.case import case_id
 from .domain.casefile import fold_case, history_steps
-from .domain.errors import ConcurrentAppend, InvalidField, Refused, StoreError, UnknownReference
-from .domain.events import LedgerAggregate, LedgerEvent
+from .decoding import check_sealed, decode_event, decode_record
+from .domain.errors import (
+    ConcurrentAppend,
+    InvalidField,
+    LedgerError,
+    NoLedger,
+    Refused,
+    StoreError,
+    UnknownReference,
+)
+from .domain.events import LedgerAggregate
 from .domain.records import EventRecord, filter_records
 from .domain.registry import REGISTRY_ID, RegistryState
 from .domain.schema import parse_event
 from .domain.values import parse_timestamp
 from .integrity.keys import SigningKey, b64
 from .interchange import dumps, read_lines, to_line
-from .integrity.checkpoint import Checkpoint
+from .integrity.checkpoint import Checkpoint, check_export_checkpoint, signed
+from .integrity.merkle import EMPTY_ROOT
 from .integrity.merkle import raw_leaf as leaf_of
 from .integrity.proofs import build_proof, raw_event_dict
-from .integrity.checkpoint import check_export_checkpoint
+from .integrity.seal import stored_leaf
+from .integrity.trust import trusted_keys as anchored_keys
 from .integrity.reports import calendar_version_of, compute_rows, shaped_rows, verify_report
 from .integrity.reports import envelope as report_envelope
 from .integrity.verify import Verification
 from .integrity.verify import verify as verify_ledger
-from .projections.merkle import notification_leaf
 from .projections import Projections
 from .rules import RULEBOOK, Violation, judge, scoring, visible
 from .rules.engine import judge_agencies, judgement_for, sort_violations
-from .store import LedgerRecorder, StoreConfig
+from .recorders import LedgerRecorder
+from .store import StoreConfig, ledger_exists
 
 Clock = Callable[[], datetime]
 
@@ -56,8 +70,11 @@ INSTANCE_KEY = "instance_public_key"
 #: The `type` of an export's closing line: the signed checkpoint over the lines before it.
 CHECKPOINT_LINE = "LedgerCheckpoint"
 
-#: A signed checkpoint is taken every this many events (and at every export).
-CHECKPOINT_EVERY = 1000
+#: A conflicting append is retried this many times, with jittered exponential backoff from
+#: RETRY_DELAY seconds up to RETRY_DELAY_MAX: 8 concurrent writers on one registry all succeed.
+RETRIES = 12
+RETRY_DELAY = 0.02
+RETRY_DELAY_MAX = 1.0
 
 # An arbitrary, fixed advisory-lock key ("ledger" in ASCII) taken while a store's tables are made.
 _CREATION_LOCK = 0x6C6564676572
@@ -113,11 +130,14 @@ class Ledger:
         *,
         clock: Clock | None = None,
         key_file: str | Path | None = None,
-        checkpoint_every: int = CHECKPOINT_EVERY,
+        create: bool = True,
     ) -> None:
+        """Open the store at `url`; with `create` False a missing store is refused (`NoLedger`)
+        rather than made, so a mistyped address is never an empty, intact ledger."""
         self.config = StoreConfig.from_url(url)
         self.clock: Clock = clock or utc_now
-        self.checkpoint_every = checkpoint_every
+        if not create and not ledger_exists(self.config):
+            raise NoLedger(f"no ledger at {self.config.display_url()} (create one with `ledger init`)")
         if self.config.kind == "sqlite":
             Path(self.config.sqlite_path or "ledger.db").absolute().parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(self.config.sqlalchemy_url())
@@ -127,27 +147,37 @@ class Ledger:
                 tables.create_all(self.engine)
         except Exception as error:  # the drivers raise errors of many kinds; all mean "cannot open"
             self.engine.dispose()
-            raise StoreError(f"cannot open the store {self.config.url}: {error}") from error
+            raise StoreError(f"cannot open the store {self.config.display_url()}: {error}") from error
         self.recorder = cast(LedgerRecorder, self.app.recorder)
         self.key_path = Path(key_file or os.environ.get("LEDGER_KEY_FILE") or self.config.default_key_file())
         self.key_warning: str | None = None
+        #: The key file's public key (base64), whether or not this process signs with it.
+        self.key_file_public: str | None = None
         try:
             with self._creation_lock():
-                self.signer = self._signing_key()
+                self.signer = self._signing_key(create)
+                self.recorder.signer = self.signer
+                self.recorder.clock = self.clock
                 self.projections = Projections(self)
+        except LedgerError:
+            self.app.close()
+            self.engine.dispose()
+            raise
         except Exception as error:
             self.app.close()
             self.engine.dispose()
-            raise StoreError(f"cannot open the read models of {self.config.url}: {error}") from error
+            raise StoreError(f"cannot open the read models of {self.config.display_url()}: {error}") from error
 
-    def _signing_key(self) -> SigningKey | None:
+    def _signing_key(self, create: bool) -> SigningKey | None:
         """The instance key: made with a new store and recorded in it, so that every process signs
         with the same key; a process without it, or with another, works but does not sign."""
         recorded = tables.get_meta(self.engine, INSTANCE_KEY)
         if self.key_path.exists():
             key = SigningKey.load(self.key_path)
-        elif recorded is None and self.event_count() == 0:
+            self.key_file_public = b64(key.public_bytes)
+        elif create and recorded is None and self.event_count() == 0:
             key = SigningKey.create(self.key_path)
+            self.key_file_public = b64(key.public_bytes)
         else:
             return None
         mine = b64(key.public_bytes)
@@ -161,15 +191,16 @@ class Ledger:
         return key
 
     def trusted_keys(self, extra: Iterable[str] = ()) -> dict[str, str]:
-        """Public keys whose checkpoints `verify` accepts, and why each is trusted."""
-        keys = {key: "given on the command line" for key in extra}
-        if self.signer is not None:
-            keys[b64(self.signer.public_bytes)] = "this instance's key file"
-        else:
-            recorded = tables.get_meta(self.engine, INSTANCE_KEY)
-            if recorded:
-                keys.setdefault(recorded, "the instance key recorded in the database (pin it with --trusted-key)")
-        return keys
+        """Public keys whose checkpoints count, and why each is trusted: the key file's and those the
+        operator names (`extra`, LEDGER_TRUSTED_KEYS); never what the store says of itself."""
+        return anchored_keys(self.key_file_public, extra)
+
+    def signing_keys(self) -> dict[str, int]:
+        """The keys that signed this store's checkpoints (base64), with how many each signed."""
+        counts: dict[str, int] = {}
+        for checkpoint in self.recorder.stored_checkpoints():
+            counts[checkpoint.public_key] = counts.get(checkpoint.public_key, 0) + 1
+        return counts
 
     @contextmanager
     def _creation_lock(self) -> Iterator[None]:
@@ -207,14 +238,18 @@ class Ledger:
             return cast(LedgerAggregate, self.app.repository.get(aggregate_id))
         except AggregateNotFoundError:
             return cls.shell(aggregate_id, self.clock())
+        except Exception:  # a stored event of this aggregate is damaged: name it
+            self.stream_records(aggregate_id)
+            raise
 
     def locate(self, originator_id: UUID, version: int) -> tuple[int, datetime] | None:
         """(position, recorded time) of one stored event."""
         positions = self.recorder.positions_of(originator_id)
         if version not in positions:
             return None
-        events = list(self.app.events.get(originator_id, gt=version - 1, lte=version))
-        return positions[version], cast(LedgerEvent, events[0]).timestamp
+        raw = next(r for r in self.recorder.select_events_raw(originator_id) if r.version == version)
+        stored = StoredEvent(UUID(raw.originator_id), raw.version, raw.topic, raw.state)
+        return positions[version], decode_event(self.app.mapper, stored, raw.position).timestamp
 
     # --- commands -----------------------------------------------------------------------------
 
@@ -226,7 +261,8 @@ class Ledger:
     ) -> list[Outcome]:
         """Append one event or a list of them, all or nothing (web forms and the API)."""
         items = objs if isinstance(objs, list) else [objs]
-        for attempt in range(3):
+
+        def attempt() -> list[Outcome]:
             batch = self.batch()
             errors: list[tuple[int, str, str | None]] = []
             for index, obj in enumerate(items):
@@ -236,14 +272,26 @@ class Ledger:
                     errors.append((index, str(refusal), refusal.field))
             if errors:
                 raise BatchRefused(errors)
+            return batch.commit()
+
+        outcomes = self._retrying(attempt)
+        self.projections.catch_up()
+        return outcomes
+
+    def _retrying(self, attempt: Callable[[], Any]) -> Any:
+        """Run `attempt` (validate against the ledger as it stands, then save) until no other
+        writer got in first; each try re-reads everything, so a retry is always safe."""
+        delay = RETRY_DELAY
+        for tries in range(1, RETRIES + 1):
             try:
-                outcomes = batch.commit()
-            except ConcurrentAppend:
-                if attempt == 2:
-                    raise
-                continue
-            self.projections.catch_up()
-            return outcomes
+                return attempt()
+            except ConcurrentAppend as conflict:
+                if tries == RETRIES:
+                    raise ConcurrentAppend(
+                        f"{conflict} (gave up after {RETRIES} tries; nothing was appended, and retrying is safe)"
+                    ) from None
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, RETRY_DELAY_MAX)
         raise AssertionError("unreachable")
 
     def import_lines(
@@ -260,7 +308,8 @@ class Ledger:
         `progress(n)` is called as lines are validated, `project_progress(n)` as the read models
         take in the appended events (n at a time), for progress bars."""
         parsed = list(read_lines(lines))
-        for attempt in range(3):
+
+        def attempt() -> ImportReport:
             report = ImportReport(lines=len(parsed), dry_run=dry_run)
             batch = self.batch()
             envelopes = []
@@ -277,7 +326,7 @@ class Ledger:
             batch.prefetch_keys([e.key for _, e in envelopes if e.key is not None])
             for count, (number, envelope) in enumerate(envelopes, start=1):
                 try:
-                    batch.add(envelope, source=source)
+                    batch.add(envelope, source=source, line=number)
                 except Refused as refusal:
                     report.refused.append((number, str(refusal)))
                 if progress is not None and count % 1000 == 0:
@@ -286,15 +335,13 @@ class Ledger:
             if report.refused or dry_run:
                 report.outcomes = batch.outcomes
                 return report
-            try:
-                report.outcomes = batch.commit()
-            except ConcurrentAppend:
-                if attempt == 2:
-                    raise
-                continue
-            self.projections.catch_up(progress=project_progress)
+            report.outcomes = batch.commit()
             return report
-        raise AssertionError("unreachable")
+
+        report: ImportReport = self._retrying(attempt)
+        if report.outcomes and not (report.refused or dry_run):
+            self.projections.catch_up(progress=project_progress)
+        return report
 
     def restore_lines(self, lines: Iterable[str], *, trusted_key: str | None = None) -> ImportReport:
         """Load an export into an empty store, keeping recorded times, sources and event ids.
@@ -325,11 +372,15 @@ class Ledger:
                 if obj["source"] not in ("web", "api", "import"):
                     raise InvalidField(f"unknown source {obj['source']!r}", field="source")
                 recorded = parse_timestamp(obj["recorded"], "recorded")
-                batch.add(parse_event(obj), source=obj["source"], recorded=recorded, expected_event=obj["event"])
+                batch.add(parse_event(obj), source=obj["source"], recorded=recorded, expected_event=obj["event"],
+                          line=line.number)
             except Refused as refusal:
                 report.refused.append((line.number, str(refusal)))
         if not report.refused:
-            leaves = [notification_leaf(self.app.mapper.to_stored_event(e)) for e in batch.staged]
+            leaves = [
+                stored_leaf(s.topic, s.originator_id, s.originator_version, s.state)
+                for s in (self.app.mapper.to_stored_event(e) for e in batch.staged)
+            ]
             problem = check_export_checkpoint(leaves, checkpoint, trusted_key)
             if problem:
                 report.refused.append((report.lines, problem))
@@ -340,41 +391,62 @@ class Ledger:
             # is kept as provenance.
             tables.set_meta(self.engine, "restored_from", checkpoint.dumps())
             self.projections.catch_up()
-            if self.signer is not None:
-                self.projections.checkpoint()
         return report
 
     # --- integrity ----------------------------------------------------------------------------
 
     def verify(self, *, full: bool = False, trusted_keys: Iterable[str] = ()) -> Verification:
-        """SPEC §10: recompute the tree from the stored events and check everything against it."""
-        return verify_ledger(self, full=full, trusted_keys=trusted_keys)
+        """SPEC §10: recompute the tree from the stored events and check everything against it,
+        trusting only the key file's key and the keys named (never the store's own word)."""
+        return verify_ledger(self, full=full, trusted=self.trusted_keys(trusted_keys))
+
+    def head_checkpoint(self) -> Checkpoint:
+        """A signed checkpoint over the whole log as it stands (the read models caught up first).
+
+        With the key, every append was signed when it was made; events a keyless writer appended
+        are signed now if the stored tree still agrees with the last checkpoint. Without the key,
+        only an existing checkpoint at the head will do: we never sign or vouch for less."""
+        self.projections.catch_up()
+        head = self.recorder.tree_head()
+        if head.size == 0 and self.signer is not None:
+            return signed(0, EMPTY_ROOT, self.clock().astimezone().isoformat(), self.signer)
+        at_head = [c for c in self.recorder.stored_checkpoints() if c.size == head.size and c.signature_ok()]
+        mine = [c for c in at_head if self.signer is not None and c.public_key == b64(self.signer.public_bytes)]
+        if mine or at_head:
+            return (mine or at_head)[-1]
+        if self.signer is None:
+            raise StoreError(f"the last events are not under a signed checkpoint and this process has no key at"
+                             f" {self.key_path} to sign one; run this where the instance key is")
+        raise StoreError("the stored tree no longer agrees with the last signed checkpoint: this process will not"
+                         " sign over it; run `ledger verify`")
 
     def prove(self, case: str) -> dict[str, Any]:
         """An inclusion proof of each of the case's events under a checkpoint signed now."""
         records = {r.position: r for r in self.stream_records(case_id(case))}
         if not records:
             raise UnknownReference(f"unknown case {case!r}", field="case")
-        checkpoint = self.projections.checkpoint()
+        checkpoint = self.head_checkpoint()
         raws = list(self.recorder.raw_events())
         leaves = [(raw.position, leaf_of(raw)) for raw in raws]
-        events = [raw_event_dict(raw, records[raw.position]) for raw in raws if raw.position in records]
+        events = [{**raw_event_dict(raw, records[raw.position]), "position": raw.position}
+                  for raw in raws if raw.position in records]
         return build_proof(case, checkpoint, leaves, events)
 
     def report(self, kind: str, parameters: dict[str, Any], fmt: str = "json") -> dict[str, Any]:
         """A verifiable report: computed from exactly the events under a checkpoint signed now."""
-        checkpoint = self.projections.checkpoint()
+        checkpoint = self.head_checkpoint()
         records = list(self.projections.facts(limit=checkpoint.size))
         rows = shaped_rows(kind, compute_rows(kind, records, parameters), fmt)
         return report_envelope(kind, parameters, checkpoint, calendar_version_of(records), rows)
 
-    def verify_report(self, text: str) -> tuple[bool, list[str]]:
-        """Check a report's checkpoint against this ledger and recompute every row."""
-        return verify_report(self, text)
+    def verify_report(self, text: str, trusted_keys: Iterable[str] = ()) -> tuple[bool, list[str]]:
+        """Check a report's checkpoint (signed by a trusted key) against this ledger, and recompute
+        every row."""
+        return verify_report(self, text, trusted_keys)
 
     def export_lines(self) -> Iterator[str]:
         """The whole ledger as JSON Lines, closed by a checkpoint signed now over exactly those events."""
-        checkpoint = self.projections.checkpoint()
+        checkpoint = self.head_checkpoint()
         for count, record in enumerate(self.records(), start=1):
             if count > checkpoint.size:
                 break
@@ -434,7 +506,16 @@ class Ledger:
         others = list(self.projections.facts(non_case_only=True))
         judgement = judgement_for(others, today)
         found = judge_agencies(others, judgement)
+        # A case with an open pause is judged with its due date moving day by day (the pause counts
+        # up to today), and who answers for it can change with that date: judge those cases now,
+        # from their facts, rather than read rows stored on another day.
+        paused = set(self.projections.paused_cases())
+        if paused:
+            records = sorted([*others, *self.projections.facts(cases=sorted(paused))], key=lambda r: r.position)
+            found.extend(v for v in judge(records, today) if v.case in paused)
         for violation in self.projections.open_and_closed_violations():
+            if violation.case in paused:
+                continue
             if violation.status == "open":
                 assert violation.late_after is not None
                 days = judgement.calendar.wd(violation.late_after, today)
@@ -445,7 +526,12 @@ class Ledger:
         return sort_violations(found)
 
     def event_count(self) -> int:
-        return int(self.recorder.max_notification_id() or 0)
+        """How many events the log holds: the sealed tree's size, written in the same transaction as
+        the events (the last position is no count: PostgreSQL's sequence leaves gaps on rollback)."""
+        size = self.recorder.tree_head().size
+        if size == 0 and self.recorder.max_notification_id():
+            return sum(1 for _ in self.recorder.raw_events())  # a store made before sealing
+        return size
 
     def records(self, *, start: int = 1, batch_size: int = 1000) -> Iterator[EventRecord]:
         """Every stored event in log order."""
@@ -456,16 +542,18 @@ class Ledger:
             ) if position else self.app.recorder.select_notifications(start=None, limit=batch_size)
             if not notifications:
                 return
+            check_sealed(self.recorder, notifications)
             for notification in notifications:
-                event = cast(LedgerEvent, self.app.mapper.to_domain_event(notification))
-                yield EventRecord.from_event(event, notification.id)
+                yield decode_record(self.app.mapper, notification)
             position = notifications[-1].id
 
     def stream_records(self, aggregate_id: UUID) -> list[EventRecord]:
         """One aggregate's events, in log order."""
-        positions = self.recorder.positions_of(aggregate_id)
-        events = cast(list[LedgerEvent], list(self.app.events.get(aggregate_id)))
-        return [EventRecord.from_event(e, positions[e.originator_version]) for e in events]
+        records = []
+        for raw in self.recorder.select_events_raw(aggregate_id):
+            stored = StoredEvent(UUID(raw.originator_id), raw.version, raw.topic, raw.state)
+            records.append(EventRecord.from_event(decode_event(self.app.mapper, stored, raw.position), raw.position))
+        return records
 
     def registry_as_of(self, as_of: date | None = None, known_at: datetime | None = None) -> RegistryState:
         """The registry folded from its events visible at as-of / known-at."""

@@ -65,6 +65,10 @@ class Batch:
         self._aggregates: dict[UUID, LedgerAggregate] = {REGISTRY_ID: self.registry}
         self._events: list[Any] = []
         self._known_keys: dict[str, tuple[str, UUID, int]] = {}
+        # Keys already asked of the store, found or not: a miss is remembered, not asked again.
+        self._looked_up: set[str] = set()
+        #: The ids staged by this batch, with the line (or None) each was offered at.
+        self._staged_keys: dict[str, int | None] = {}
         self._key_rows: list[tuple[str, str, str, int]] = []
         self.outcomes: list[Outcome] = []
 
@@ -78,9 +82,10 @@ class Batch:
 
     def prefetch_keys(self, keys: Sequence[str]) -> None:
         """Look up many idempotency ids at once (an import knows them all in advance)."""
-        wanted = [k for k in set(keys) if k not in self._known_keys]
+        wanted = [k for k in set(keys) if k not in self._known_keys and k not in self._looked_up]
         if wanted:
             self._known_keys.update(self._ledger.recorder.lookup_keys(wanted))
+            self._looked_up.update(wanted)
 
     def add(
         self,
@@ -89,11 +94,13 @@ class Batch:
         source: str,
         recorded: datetime | None = None,
         expected_event: str | None = None,
+        line: int | None = None,
     ) -> Outcome:
         """Validate one event and stage it; raise `Refused` (changing nothing) if it is refused.
 
         `recorded` and `expected_event` are for `ledger restore`, which keeps an export's
-        recorded times and checks that each event lands under the id it had."""
+        recorded times and checks that each event lands under the id it had. `line`, the event's
+        line in an imported file, lets a later line reusing its id for other content name it."""
         now = recorded or self._clock()
         if envelope.at > now + FUTURE_TOLERANCE:
             raise OutOfOrder(
@@ -132,6 +139,7 @@ class Batch:
             digest = envelope.digest()
             self._known_keys[envelope.key] = (digest, aggregate.id, aggregate.version)
             self._key_rows.append((envelope.key, digest, aggregate.id.hex, aggregate.version))
+            self._staged_keys[envelope.key] = line
         self.outcomes.append(outcome)
         return outcome
 
@@ -144,6 +152,14 @@ class Batch:
             return None
         digest, originator_id, version = known
         if digest != envelope.digest():
+            if envelope.key in self._staged_keys:
+                earlier = self._staged_keys[envelope.key]
+                where = (
+                    f"earlier in this file, on line {earlier},"
+                    if earlier is not None
+                    else "earlier in this batch (the same file or request)"
+                )
+                raise KeyConflict(f"id {envelope.key!r} appears {where} for a different event", field="id")
             raise KeyConflict(
                 f"id {envelope.key!r} is already in the ledger for a different event", field="id"
             )

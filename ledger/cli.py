@@ -1,6 +1,8 @@
 """The `ledger` command (SPEC §9). Thin: parse options, call the facade, print, pick an exit code.
 
-Exit codes: 0 success, 1 a check failed, 2 bad input (nothing was written).
+Exit codes: 0 success, 1 a check failed (verify, a damaged event met by any command), 2 bad
+input or no ledger at that address (nothing was written), 3 a conflict with other writers that
+persisted through every retry (nothing was written; running the same command again is safe).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import click
 
 from .application import ImportReport, Ledger
 from .calendar import LOCAL_TZ
-from .domain.errors import LedgerError, Refused
+from .domain.errors import ConcurrentAppend, CorruptEvent, LedgerError, Refused
 from .domain.values import parse_date, parse_timestamp
 from .demo import DEFAULT_REGISTRY
 from .reports import render
@@ -23,6 +25,7 @@ from .text import format_history
 
 BAD_INPUT = 2
 CHECK_FAILED = 1
+CONFLICT = 3
 #: Files at least this long get a progress bar when standard error is a terminal.
 PROGRESS_THRESHOLD = 5000
 
@@ -31,35 +34,48 @@ class LedgerGroup(click.Group):
     """Turns the ledger's own errors into a clear message and exit code 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from eventsourcing.persistence import PersistenceError
+        from sqlalchemy.exc import DBAPIError
+
         try:
             return super().invoke(ctx)
+        except CorruptEvent as error:
+            click.echo(f"error: the ledger is damaged at {error}", err=True)
+            ctx.exit(CHECK_FAILED)
+        except ConcurrentAppend as error:
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(CONFLICT)
         except LedgerError as error:
             click.echo(f"error: {error}", err=True)
             ctx.exit(BAD_INPUT)
+        except (PersistenceError, DBAPIError) as error:
+            click.echo(f"error: the store failed: {str(error).strip().splitlines()[0][:300]}", err=True)
+            ctx.exit(CHECK_FAILED)
 
 
-def _ledger(ctx: click.Context) -> Ledger:
+def _ledger(ctx: click.Context, *, create: bool = False) -> Ledger:
+    """The ledger of this invocation; only the commands that may make a store pass `create`."""
     ledger = ctx.obj.get("ledger")
     if ledger is None:
-        ledger = Ledger(ctx.obj["db"])
+        ledger = Ledger(ctx.obj["db"], create=create)
         ctx.obj["ledger"] = ledger
         ctx.call_on_close(ledger.close)
     return ledger
 
 
-def _as_of(value: str | None, hint: str = "--as-of") -> date | None:
-    if value is None:
-        return None
+def _as_of(value: str | date | None, hint: str = "--as-of") -> date | None:
+    if value is None or isinstance(value, date):
+        return value
     try:
         return parse_date(value, hint.lstrip("-"))
     except Refused as error:
         raise click.BadParameter(str(error), param_hint=hint) from None
 
 
-def _known_at(value: str | None) -> datetime | None:
+def _known_at(value: str | datetime | None) -> datetime | None:
     """A timestamp with offset; a bare date means the end of that local day (SPEC §2)."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, datetime):
+        return value
     if len(value) == 10:
         day = _as_of(value, "--known-at")
         assert day is not None
@@ -68,6 +84,15 @@ def _known_at(value: str | None) -> datetime | None:
         return parse_timestamp(value, "known-at")
     except Refused as error:
         raise click.BadParameter(str(error), param_hint="--known-at") from None
+
+
+def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """Dates are checked while the options are read, before any store is opened."""
+    return _as_of(value, f"--{(param.name or '').replace('_', '-')}")
+
+
+def _time_option(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    return _known_at(value)
 
 
 @click.group(cls=LedgerGroup)
@@ -90,9 +115,9 @@ def main(ctx: click.Context, db: str) -> None:
 @click.pass_context
 def init(ctx: click.Context, bare: bool) -> None:
     """Create the store and load the default Ho Chi Minh City registry."""
-    ledger = _ledger(ctx)
+    ledger = _ledger(ctx, create=True)
     if bare:
-        click.echo(f"store ready: {ledger.config.url} ({ledger.event_count()} events)")
+        click.echo(f"store ready: {ledger.config.display_url()} ({ledger.event_count()} events)")
         return
     with DEFAULT_REGISTRY.open(encoding="utf-8") as lines:
         report = ledger.import_lines(lines)
@@ -100,7 +125,7 @@ def init(ctx: click.Context, bare: bool) -> None:
         _print_refused(report)
         ctx.exit(BAD_INPUT)
     click.echo(
-        f"store ready: {ledger.config.url}; default registry: {report.appended} events appended,"
+        f"store ready: {ledger.config.display_url()}; default registry: {report.appended} events appended,"
         f" {report.skipped} already present"
     )
 
@@ -112,15 +137,13 @@ def _print_refused(report: ImportReport) -> None:
 
 
 def _read(path: str) -> list[str]:
-    """A text file's lines (or standard input's); bad input if it cannot be read as UTF-8."""
+    """A file's lines (or standard input's); bad input, naming the line, if it is not UTF-8."""
+    from .interchange import LineDecodeError, read_input_lines
+
     try:
-        if path == "-":
-            return list(sys.stdin)
-        with open(path, encoding="utf-8") as stream:
-            return list(stream)
-    except UnicodeDecodeError as error:
-        raise click.BadParameter(f"{path} is not UTF-8 text (byte {error.start}): {error.reason}",
-                                 param_hint="FILE") from None
+        return read_input_lines(path)
+    except LineDecodeError as error:
+        raise click.BadParameter(f"{path}: {error}", param_hint="FILE") from None
     except OSError as error:
         raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
 
@@ -132,7 +155,7 @@ def _read(path: str) -> list[str]:
 def import_(ctx: click.Context, file: str, dry_run: bool) -> None:
     """Append a JSON Lines file, all or nothing (SPEC §8); '-' reads standard input."""
     lines = _read(file)
-    ledger = _ledger(ctx)
+    ledger = _ledger(ctx, create=True)
     if sys.stderr.isatty() and len(lines) >= PROGRESS_THRESHOLD:
         with (
             click.progressbar(length=len(lines), label="validating", file=sys.stderr) as validating,
@@ -168,8 +191,9 @@ def export(ctx: click.Context, output: str | None) -> None:
 def restore(ctx: click.Context, file: str, trusted_key: str | None) -> None:
     """Load an export into an empty store, keeping recorded times, sources and event ids,
     after checking its signed checkpoint."""
-    ledger = _ledger(ctx)
-    report = ledger.restore_lines(_read(file), trusted_key=trusted_key)
+    lines = _read(file)
+    ledger = _ledger(ctx, create=True)
+    report = ledger.restore_lines(lines, trusted_key=trusted_key)
     if report.refused:
         _print_refused(report)
         ctx.exit(BAD_INPUT)
@@ -178,8 +202,8 @@ def restore(ctx: click.Context, file: str, trusted_key: str | None) -> None:
 
 @main.command()
 @click.argument("case")
-@click.option("--as-of", "as_of", help="Business date YYYY-MM-DD: only events claimed on or before it.")
-@click.option("--known-at", "known_at", help="Ledger time: only events recorded by then (a date means its end).")
+@click.option("--as-of", "as_of", callback=_date_option, help="Business date YYYY-MM-DD: only events claimed on or before it.")
+@click.option("--known-at", "known_at", callback=_time_option, help="Ledger time: only events recorded by then (a date means its end).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def history(ctx: click.Context, case: str, as_of: str | None, known_at: str | None, fmt: str) -> None:
@@ -222,8 +246,8 @@ def _versions_footer(ledger: Ledger) -> list[str]:
 
 
 @main.command()
-@click.option("--as-of", "as_of", help="Judge as of this business date (default: today).")
-@click.option("--known-at", "known_at", help="Only events recorded by then (a date means its end).")
+@click.option("--as-of", "as_of", callback=_date_option, help="Judge as of this business date (default: today).")
+@click.option("--known-at", "known_at", callback=_time_option, help="Only events recorded by then (a date means its end).")
 @click.option("--rule", "rules", multiple=True, help="Only this rule (repeatable).")
 @click.option("--agency", "agencies", multiple=True, help="Only this responsible agency (repeatable).")
 @click.option("--include-dismissed", is_flag=True, help="Also show violations an inspector dismissed.")
@@ -239,6 +263,11 @@ def violations(ctx: click.Context, as_of: str | None, known_at: str | None, rule
     if unknown:
         raise click.BadParameter(f"unknown rule {', '.join(unknown)}", param_hint="--rule")
     ledger = _ledger(ctx)
+    known = set(ledger.registry_as_of().agencies)
+    strangers = [a for a in agencies if a not in known]
+    if strangers:
+        raise click.BadParameter(f"unknown agency {', '.join(strangers)} (no such code in the registry)",
+                                 param_hint="--agency")
     if output and fmt in ("json", "csv"):
         parameters = {"as_of": (_as_of(as_of) or ledger.today()).isoformat(), "known_at": _iso(_known_at(known_at)),
                       "rules": list(rules), "agencies": list(agencies), "include_dismissed": include_dismissed}
@@ -250,7 +279,7 @@ def violations(ctx: click.Context, as_of: str | None, known_at: str | None, rule
 
 
 @main.command()
-@click.option("--as-of", "as_of", help="Judge as of this business date (default: today).")
+@click.option("--as-of", "as_of", callback=_date_option, help="Judge as of this business date (default: today).")
 @click.option("--by", "by", type=click.Choice(["agency", "official"]), default="agency", show_default=True)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
@@ -270,8 +299,8 @@ def delays(ctx: click.Context, as_of: str | None, by: str, fmt: str, output: str
 
 
 @main.command()
-@click.option("--from", "start", required=True, help="First day of the period, YYYY-MM-DD.")
-@click.option("--to", "end", required=True, help="Last day of the period, YYYY-MM-DD (judged as of it).")
+@click.option("--from", "start", required=True, callback=_date_option, help="First day of the period, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, callback=_date_option, help="Last day of the period, YYYY-MM-DD (judged as of it).")
 @click.option("--by", "by", type=click.Choice(["agency", "official"]), default="agency", show_default=True)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
@@ -311,14 +340,22 @@ def rebuild(ctx: click.Context) -> None:
 @click.option("--once", is_flag=True, help="Catch up once and exit.")
 @click.pass_context
 def worker(ctx: click.Context, interval: float, once: bool) -> None:
-    """Keep the projections up to date continuously (for several web processes)."""
+    """Keep the projections up to date continuously (for several web processes), and sign what
+    keyless writers appended when this process holds the key."""
     import time as clock
 
     ledger = _ledger(ctx)
+    click.echo(f"worker on {ledger.config.display_url()}: read models at position {ledger.projections.position()}"
+               f" of {ledger.event_count()}; {'signing with key ' + ledger.signer.id if ledger.signer else 'not signing (no key)'}")
+    idle = False
     while True:
         applied = ledger.projections.catch_up()
         if applied:
-            click.echo(f"applied {applied} events (position {ledger.projections.position()})")
+            click.echo(f"caught up {applied} event(s): read models at position {ledger.projections.position()}")
+            idle = False
+        elif not idle:
+            click.echo("up to date" + ("" if once else f"; polling every {interval:g} s"))
+            idle = True
         if once:
             return
         clock.sleep(interval)
@@ -340,13 +377,17 @@ def rules(fmt: str) -> None:
 @click.pass_context
 def demo(ctx: click.Context, cases: int, seed: int) -> None:
     """Fill a fresh store with a realistic synthetic year of Ho Chi Minh City cases."""
-    from .demo import generate
+    from .demo import generate, progress_length
 
-    ledger = _ledger(ctx)
+    ledger = _ledger(ctx, create=True)
     if ledger.has_cases():
         raise click.UsageError("the demo fills a fresh store; this one already holds cases")
-    summary = generate(ledger, cases=cases, seed=seed)
-    click.echo(f"demo ledger in {ledger.config.url}: {summary['cases']} cases, {summary['events']} events "
+    if sys.stderr.isatty():
+        with click.progressbar(length=progress_length(cases), label="generating", file=sys.stderr) as bar:
+            summary = generate(ledger, cases=cases, seed=seed, progress=bar.update)
+    else:
+        summary = generate(ledger, cases=cases, seed=seed)
+    click.echo(f"demo ledger in {ledger.config.display_url()}: {summary['cases']} cases, {summary['events']} events "
                f"({summary['imported']} imported, {summary['web']} through the web), {summary['findings']} findings")
     click.echo("events by type:   " + ", ".join(f"{k} {v}" for k, v in summary["by_type"].items()))
     click.echo("violations (all): " + ", ".join(f"{k} {v}" for k, v in summary["violations"].items()))
@@ -354,20 +395,33 @@ def demo(ctx: click.Context, cases: int, seed: int) -> None:
 
 @main.command()
 @click.option("--full", is_flag=True, help="Also recompute every read-model row and compare.")
-@click.option("--trusted-key", "trusted", multiple=True, help="Also accept checkpoints signed by this base64 key.")
+@click.option("--trusted-key", "trusted", multiple=True,
+              help="Trust checkpoints signed by this base64 public key (besides the local key file's).")
+@click.option("--strict", is_flag=True, help="Fail if any event is not yet under a trusted signed checkpoint.")
 @click.pass_context
-def verify(ctx: click.Context, full: bool, trusted: tuple[str, ...]) -> None:
+def verify(ctx: click.Context, full: bool, trusted: tuple[str, ...], strict: bool) -> None:
     """Check the ledger's integrity; exit 1 naming the first bad position."""
+    from .integrity.trust import describe
+
     ledger = _ledger(ctx)
     result = ledger.verify(full=full, trusted_keys=trusted)
-    if result.ok:
-        click.echo(f"ledger intact: {result.events} events, {result.checkpoints} signed checkpoint(s) verified;"
-                   f" read models consumed exactly the first {result.tracked} position(s)")
-        return
-    click.echo(f"ledger NOT intact: first bad {result.first}", err=True)
-    for problem in result.problems:
-        click.echo(f"  {problem}", err=True)
-    ctx.exit(CHECK_FAILED)
+    if not result.ok:
+        click.echo(f"ledger NOT intact: first bad {result.first}", err=True)
+        for problem in result.problems:
+            click.echo(f"  {problem}", err=True)
+        ctx.exit(CHECK_FAILED)
+    click.echo(f"ledger intact: {result.events} events; {result.signed} of them under {result.checkpoints}"
+               f" checkpoint(s) signed by a trusted key ({describe(result.trusted)})")
+    if result.unsigned:
+        click.echo(f"  {result.unsigned} later event(s) are NOT yet under a signed checkpoint: nothing vouches for"
+                   " them until a process holding the instance key signs them (`ledger worker --once` there)")
+    if result.behind:
+        click.echo(f"  the read models are behind the log: {result.tracked} of {result.events} event(s) taken in"
+                   " (`ledger worker --once` catches them up)")
+    else:
+        click.echo(f"  read models consumed exactly the {result.tracked} event(s) of the log")
+    if strict and result.unsigned:
+        ctx.exit(CHECK_FAILED)
 
 
 @main.group()
@@ -379,14 +433,25 @@ def key() -> None:
 @click.pass_context
 def key_show(ctx: click.Context) -> None:
     """Print the public key that signs this ledger's checkpoints."""
-    from .integrity.keys import b64
+
+    from .integrity.keys import key_id, unb64
 
     ledger = _ledger(ctx.parent)  # type: ignore[arg-type]
-    if ledger.signer is None:
-        raise click.UsageError(f"no signing key at {ledger.key_path}")
-    click.echo(f"public key (Ed25519, base64): {b64(ledger.signer.public_bytes)}")
-    click.echo(f"key id: {ledger.signer.id}")
-    click.echo(f"file: {ledger.key_path}")
+    signers = ledger.signing_keys()
+    if ledger.key_file_public is None:
+        click.echo(f"no key file at {ledger.key_path}: this process does not sign")
+    else:
+        click.echo(f"public key (Ed25519, base64): {ledger.key_file_public}")
+        click.echo(f"key id: {key_id(unb64(ledger.key_file_public))}")
+        click.echo(f"file: {ledger.key_path}")
+    for public, count in signers.items():
+        click.echo(f"this store's checkpoints: {count} signed by key {key_id(unb64(public))} ({public})")
+    if ledger.key_file_public is not None and signers and ledger.key_file_public not in signers:
+        click.echo("WARNING: the key file's key is NOT the key this store was signed with; `ledger verify`"
+                   " will not trust this store's checkpoints, and this process will not sign", err=True)
+        ctx.exit(CHECK_FAILED)
+    if ledger.key_warning:
+        click.echo(f"WARNING: {ledger.key_warning}", err=True)
 
 
 @main.command()
@@ -397,7 +462,11 @@ def prove(ctx: click.Context, case: str, output: str | None) -> None:
     """Prove that each event of CASE is included under a freshly signed checkpoint."""
     from .integrity.proofs import dumps as proof_dumps
 
-    _emit(proof_dumps(_ledger(ctx).prove(case)), output)
+    proof = _ledger(ctx).prove(case)
+    _emit(proof_dumps(proof), output)
+    if output:
+        click.echo(f"{len(proof['events'])} event(s) of {case} proved under the checkpoint at size"
+                   f" {proof['checkpoint']['size']}; written to {output}", err=True)
 
 
 @main.command("check-proof")
@@ -420,10 +489,12 @@ def check_proof_command(file: str, trusted_key: str | None) -> None:
 
 @main.command("verify-report")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--trusted-key", "trusted", multiple=True,
+              help="Trust checkpoints signed by this base64 public key (besides the local key file's).")
 @click.pass_context
-def verify_report(ctx: click.Context, file: str) -> None:
+def verify_report(ctx: click.Context, file: str, trusted: tuple[str, ...]) -> None:
     """Check a report's signed checkpoint against the ledger and recompute every row."""
-    ok, lines = _ledger(ctx).verify_report("".join(_read(file)))
+    ok, lines = _ledger(ctx).verify_report("".join(_read(file)), trusted)
     for line in lines:
         click.echo(line)
     if not ok:

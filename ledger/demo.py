@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from importlib import resources
@@ -41,6 +41,36 @@ CONSULTATION_COUNTS = (0, 1, 2, 3, 4, 5)
 CONSULTATION_WEIGHTS = (8, 22, 27, 22, 13, 8)
 INSPECTOR = "tttp.insp1"
 DEFAULT_REGISTRY = resources.files("ledger").joinpath("data", "hcmc_registry.jsonl")
+#: Steps per case that `generate` reports to `progress` in each phase, roughly in proportion to
+#: the time the phase takes: planning the cases, validating and storing them, the read models
+#: taking them in, then the web events, findings and summary.
+PHASES = (("plan", 1), ("validate", 4), ("project", 2), ("finish", 1))
+
+
+def progress_length(cases: int) -> int:
+    """How many steps `generate(..., cases=cases, progress=...)` reports in all: a progress bar's length."""
+    return cases * sum(weight for _, weight in PHASES)
+
+
+class _Phase:
+    """Turns a phase's own counts (cases, lines, events) into its share of the run's steps, so
+    that a bar of `progress_length(cases)` fills evenly and ends exactly full."""
+
+    def __init__(self, report: Callable[[int], None] | None, steps: int, expected: int) -> None:
+        self.report, self.steps, self.expected = report, steps, max(1, expected)
+        self.seen = self.done = 0
+
+    def __call__(self, count: int) -> None:
+        self.seen += count
+        self._reach(min(self.steps, self.seen * self.steps // self.expected))
+
+    def end(self) -> None:
+        self._reach(self.steps)
+
+    def _reach(self, done: int) -> None:
+        if done > self.done and self.report is not None:
+            self.report(done - self.done)
+        self.done = max(self.done, done)
 
 
 @dataclass
@@ -276,9 +306,19 @@ def _programmes(rng: random.Random, reg: Registry, year: Year) -> Iterator[dict[
                    "by": reg.one(rng, agency, "head"), "id": f"programme-{agency}-{y}"}
 
 
-def generate(ledger: Ledger, *, cases: int, seed: int) -> dict[str, Any]:
-    """Fill the ledger; returns a summary of what was made."""
+def generate(
+    ledger: Ledger, *, cases: int, seed: int, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """Fill the ledger; returns a summary of what was made.
+
+    `progress(n)`, if given, is called as the work advances, `progress_length(cases)` steps in all
+    (for `click.progressbar(length=progress_length(cases))`); it changes nothing that is made."""
     from .domain.errors import Refused
+
+    weights = dict(PHASES)
+
+    def phase(name: str, expected: int) -> _Phase:
+        return _Phase(progress, weights[name] * cases, expected)
 
     rng = random.Random(seed)
     reg = Registry.default()
@@ -292,16 +332,27 @@ def generate(ledger: Ledger, *, cases: int, seed: int) -> dict[str, Any]:
     openings = sorted(start + timedelta(days=rng.randrange(0, 360)) for _ in range(cases))
     openings = [d if year.calendar.is_working_day(d) else year.after(d, 1) for d in openings]
     events: list[dict[str, Any]] = list(_programmes(rng, reg, year))
+    planning = phase("plan", cases)
     for n, opened_on in enumerate(openings, start=1):
         events.extend(_case_events(n, rng, reg, year, opened_on).events)
+        planning(1)
+    planning.end()
     # A case whose plan runs past now keeps only what has already happened: it is still open.
     cutoff = now.astimezone(LOCAL_TZ) - timedelta(minutes=1)
     history = [e for e in events if datetime.fromisoformat(e["at"]) <= cutoff]
     history.sort(key=lambda e: datetime.fromisoformat(e["at"]))
-    report = ledger.import_lines([json.dumps(e, ensure_ascii=False) for e in history])
+    validating, projecting = phase("validate", len(history)), phase("project", len(history))
+    report = ledger.import_lines(
+        [json.dumps(e, ensure_ascii=False) for e in history],
+        progress=validating if progress else None,
+        project_progress=projecting if progress else None,
+    )
+    validating.end()
+    projecting.end()
     if report.refused:
         raise RuntimeError(f"the demo generator made a refused event: {report.refused[:3]}")
     web = _web_events(rng, reg, year, now, start_number=cases + 1)
+    finishing = phase("finish", len(web) + 2)
     web_appended = 0
     for obj in web:
         try:
@@ -309,9 +360,12 @@ def generate(ledger: Ledger, *, cases: int, seed: int) -> dict[str, Any]:
             web_appended += 1
         except Refused as refusal:
             raise RuntimeError(f"the demo generator made a refused web event: {refusal}") from None
+        finishing(1)
     findings = _findings(ledger, rng, now)
+    finishing(1)
     by_type = Counter(e["type"] for e in history) + Counter(e["type"] for e in web)
     violations = Counter(v.rule for v in ledger.violations(include_dismissed=True))
+    finishing.end()
     return {
         "cases": len({e["case"] for e in history if "case" in e} | {e["case"] for e in web}),
         "events": ledger.event_count(),

@@ -1,18 +1,17 @@
 """SQL tables beside the events, through SQLAlchemy (read models, logins and tokens join them).
 
 - `ledger_meta`: a small key/value table about the store itself.
-- `checkpoints`: the signed checkpoints (size, root, time). Not a read model: `ledger rebuild`
-  never drops them, it checks the rebuilt tree against them.
+- `checkpoints`: the signed checkpoints (size, root, time), written by the event store in the same
+  transaction as the events they cover (`ledger.recorders`). Not a read model: `ledger rebuild`
+  never touches them.
 """
 
 from __future__ import annotations
 
 from contextlib import suppress
 
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert, select, text, update
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert, select, update
 from sqlalchemy.exc import IntegrityError
-
-from .store import APPEND_ONLY
 
 metadata = MetaData()
 
@@ -36,24 +35,9 @@ checkpoints = Table(
 
 
 def create_all(engine: Engine) -> None:
+    # `checkpoints` is made, with its append-only triggers, by the event store's recorder (it is
+    # written in the same transaction as the events); create_all skips it as existing.
     metadata.create_all(engine)
-    # Signed checkpoints are evidence: append-only at the database, like the events.
-    with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            for action in ("UPDATE", "DELETE"):
-                connection.execute(text(
-                    f"CREATE TRIGGER IF NOT EXISTS checkpoints_no_{action.lower()} BEFORE {action} ON checkpoints "
-                    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
-                ))
-        else:
-            connection.execute(text(
-                "CREATE OR REPLACE FUNCTION checkpoints_refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
-                f"$$ BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$"
-            ))
-            connection.execute(text(
-                "CREATE OR REPLACE TRIGGER checkpoints_append_only BEFORE UPDATE OR DELETE ON checkpoints "
-                "FOR EACH ROW EXECUTE FUNCTION checkpoints_refuse_change()"
-            ))
 
 
 def claim_meta(engine: Engine, key: str, value: str) -> str:

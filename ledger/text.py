@@ -1,12 +1,38 @@
-"""Plain-text renderings for people at a terminal (JSON is for machines)."""
+"""Plain-text renderings for people at a terminal (JSON is for machines).
+
+Nothing stored reaches the terminal raw: every control character (C0 — tab and newline
+included, since each field is shown on one line —, DEL, C1), Unicode's line and paragraph
+separators and the bidirectional overrides and isolates are shown escaped, `\n`, `\x1b`,
+`\u202e`, so an older store's values (from before such characters were refused) can neither
+move the cursor, recolour the screen, reorder the text nor forge a line of the history.
+Backslashes themselves are shown as they are: the JSON format is the exact one.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
 from .calendar import LOCAL_TZ
+
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _SHORT:
+        return _SHORT[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every character a terminal would act on instead of show written as an escape."""
+    return _UNSAFE.sub(_escape_one, text)
 
 
 def _when(text: str, *, local: bool = False) -> str:
@@ -66,4 +92,4 @@ def format_history(history: dict[str, Any]) -> str:
         lines.append(f"({history['hidden']} later event(s) hidden by --as-of / --known-at)")
     if history["state"]:
         lines.append(f"State as of {history['as_of']}: {_state_line(history['state'])}")
-    return "\n".join(lines)
+    return "\n".join(escape_controls(line) for line in lines)

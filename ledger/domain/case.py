@@ -1,9 +1,11 @@
 """The `Case` aggregate (SPEC §4): one stream per case reference, validated before it records.
 
 The aggregate keeps just what validation needs, as the case stands in the ledger in log order:
-its lead, its consultations and their status, an open supplement pause, whether it is resolved.
-Who may act is judged with the registry as of the event's claimed time. Everything the rules
-need (due dates, lateness) is computed elsewhere, from the events, by pure functions.
+its leads, its consultations and their status, the open supplement requests, whether it is
+resolved. Who may act is judged with the registry as of the event's claimed time, and a lead
+agency's act against the lead in force at that time (SPEC §4): an act claimed before a
+reassignment that was recorded earlier is still its old lead agency's to do. Everything the
+rules need (due dates, lateness) is computed elsewhere, from the events, by pure functions.
 """
 
 from __future__ import annotations
@@ -47,9 +49,12 @@ class Case(LedgerAggregate):
         super().init_state()
         self.reference: str = ""
         self.opened_at: datetime | None = None
-        self.lead: Lead | None = None
+        # Every LeadAssigned in log order; the one in force at a moment is the last by claimed
+        # time (ties in log order) claimed at or before it.
+        self.leads: list[Lead] = []
         self.consultations: dict[str, Consultation] = {}
-        self.pause_at: datetime | None = None
+        # Claimed times of the supplement requests still open (one receipt closes them all).
+        self.open_supplements: list[datetime] = []
         self.resolved = False
 
     @property
@@ -100,7 +105,7 @@ class Case(LedgerAggregate):
         agency = e.fields["agency"]
         registry.require_agency(agency, e.at, "agency")
         _official_of(registry, e.fields["official"], agency, e.at, "official")
-        if self.lead is not None and not (e.fields.get("reason") or "").strip():
+        if self.leads and not (e.fields.get("reason") or "").strip():
             raise InvalidField("a 'reason' is required when a lead is replaced", field="reason")
 
     def _check_CoordinatorAssigned(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
@@ -135,15 +140,15 @@ class Case(LedgerAggregate):
         self._require_lead_agency(e, registry, actor)
 
     def _check_SupplementRequested(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
+        # A second request while one is open is recorded: it is what REPEATED_SUPPLEMENT_REQUEST judges.
         self._require_lead_agency(e, registry, actor)
-        if self.pause_at is not None:
-            raise InvalidState("a supplement request is already open; record its receipt first")
 
     def _check_SupplementReceived(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
         self._require_lead_agency(e, registry, actor)
-        if self.pause_at is None:
+        if not self.open_supplements:
             raise InvalidState("no supplement request is open in this case")
-        _not_before(e.at, self.pause_at, "the supplement was requested")
+        # It closes every open request, so it depends on each of them.
+        _not_before(e.at, max(self.open_supplements), "the supplement was requested")
 
     def _check_ApologyIssued(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
         self._require_lead_agency(e, registry, actor)
@@ -165,16 +170,33 @@ class Case(LedgerAggregate):
 
     # --- helpers -------------------------------------------------------------------------------
 
+    def lead_at(self, moment: datetime) -> Lead | None:
+        """The lead in force at `moment`: the last assignment by claimed time (ties in log order)
+        claimed at or before it."""
+        found: Lead | None = None
+        for lead in self.leads:  # log order, so a later one wins a tie
+            if lead.at <= moment and (found is None or lead.at >= found.at):
+                found = lead
+        return found
+
     def _require_lead_agency(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        if self.lead is None:
+        """The act is the lead agency's, judged against the agency that was lead at its claimed
+        time (the agency, not the official, was lead), and depends on that assignment."""
+        if not self.leads:
             raise InvalidState(f"case {self.reference!r} has no lead yet; assign one first")
-        holder = registry.successor_at(self.lead.agency, e.at)
+        lead = self.lead_at(e.at)
+        if lead is None:  # claimed before every assignment: before the event it depends on
+            first = min(other.at for other in self.leads)
+            raise OutOfOrder(
+                f"claimed time {e.at.isoformat()} is before the lead was assigned ({first.isoformat()})", field="at"
+            )
+        holder = registry.successor_at(lead.agency, e.at)
         if actor.agency != holder:
             raise NotPermitted(
-                f"only an official of the lead agency {holder} may record {e.type}; {e.by} is of {actor.agency}",
+                f"only an official of the lead agency {holder} (lead at {e.at.isoformat()}) may record {e.type}; "
+                f"{e.by} is of {actor.agency}",
                 field="by",
             )
-        _not_before(e.at, self.lead.at, "the lead was assigned")
 
     def _open_consultation(self, e: Envelope) -> Consultation:
         ref = e.fields["consultation"]
@@ -204,7 +226,7 @@ class Case(LedgerAggregate):
         self.opened_at = event.at
 
     def _on_LeadAssigned(self, event: LedgerEvent) -> None:
-        self.lead = Lead(event.fields["agency"], event.fields["official"], event.at)
+        self.leads.append(Lead(event.fields["agency"], event.fields["official"], event.at))
 
     def _on_ConsultationRequested(self, event: LedgerEvent) -> None:
         ref = event.fields["consultation"]
@@ -217,10 +239,10 @@ class Case(LedgerAggregate):
         self.consultations[event.fields["consultation"]].status = "withdrawn"
 
     def _on_SupplementRequested(self, event: LedgerEvent) -> None:
-        self.pause_at = event.at
+        self.open_supplements.append(event.at)
 
     def _on_SupplementReceived(self, event: LedgerEvent) -> None:
-        self.pause_at = None
+        self.open_supplements = []
 
     def _on_CaseResolved(self, event: LedgerEvent) -> None:
         self.resolved = True

@@ -6,6 +6,8 @@ read the same fold. Due dates follow SPEC §5:
 - the case is due D0 = `CaseOpened.due` or `add_wd(S, processing_days)`, S the opening date, and
   each supplement pause from p to r moves it by `wd(date(p), date(r)]` working days (an open pause
   counts up to the day it is judged on); an apology never moves it;
+- a second supplement request while one is open opens no second pause: the pause runs from the
+  first open request (the earliest claimed) to the receipt, which closes every open request;
 - a consultation is due on its `due`, else `add_wd(date(at), due_days or 15)`.
 """
 
@@ -153,10 +155,15 @@ class CaseFile:
             consultation.withdrawal = r
 
     def _on_SupplementRequested(self, r: EventRecord, f: dict[str, Any]) -> None:
-        self.pauses.append((r.claimed_date, None))
+        if self.pauses and self.pauses[-1][1] is None:
+            # Asked again while a request is open: still one pause, from the first open request.
+            self.pauses[-1] = (min(self.pauses[-1][0], r.claimed_date), None)
+        else:
+            self.pauses.append((r.claimed_date, None))
         self.supplement_records.append(r)
 
     def _on_SupplementReceived(self, r: EventRecord, f: dict[str, Any]) -> None:
+        # One receipt closes every open request (they share the open pause).
         if self.pauses and self.pauses[-1][1] is None:
             self.pauses[-1] = (self.pauses[-1][0], r.claimed_date)
 
@@ -223,7 +230,7 @@ class CaseFile:
             "coordinators": [dict(c) for c in self.coordinators],
             "consultations": [c.as_dict() for c in self.consultations.values()],
             "paused_since": paused_since.isoformat() if paused_since else None,
-            "supplement_requests": len(self.pauses),
+            "supplement_requests": len(self.supplement_records),
             "initial_due": self.initial_due.isoformat() if self.initial_due else None,
             "due": due.isoformat() if due else None,
             "apologies": [dict(a) for a in self.apologies],

@@ -8,8 +8,12 @@
      │    ├── InvalidState             the case's state forbids the act (resolved, no lead…)
      │    ├── OutOfOrder               a claimed time before the event it depends on, or in the future
      │    └── KeyConflict              an idempotency id reused for different content (HTTP 409)
-     ├── ConcurrentAppend              another writer appended first; retry (HTTP 409)
+     ├── ConcurrentAppend              other writers kept appending first; nothing appended, safe
+     │                                 to retry (exit 3, HTTP 409)
      └── StoreError                    the store cannot be opened or is not in the expected state
+          ├── NoLedger                 no ledger at that address (exit 2): a read never creates one
+          └── CorruptEvent             a stored event no longer reads back, or differs from what
+                                       was appended (exit 1: a check failed), naming its position
 """
 
 from __future__ import annotations
@@ -59,3 +63,16 @@ class ConcurrentAppend(LedgerError):
 
 class StoreError(LedgerError):
     """The store cannot be opened, or is not in the state the command needs."""
+
+
+class NoLedger(StoreError):
+    """There is no ledger at the address given; only init, import, restore and demo create one."""
+
+
+class CorruptEvent(StoreError):
+    """A stored event cannot be read back, or its bytes differ from those sealed at append time."""
+
+    def __init__(self, position: int | None, what: str) -> None:
+        where = f"position {position}" if position is not None else "the log"
+        super().__init__(f"{where}: {what}")
+        self.position = position

@@ -4,12 +4,21 @@
 the common fields typed, and the type's own fields checked and kept as given. Fields the SPEC
 does not name are dropped, so an export's `recorded`, `position`, `source` and `event` can be
 read back as new history.
+
+Strings are held to `ledger.domain.values`' rules on characters: an identifier (a case reference,
+a code, an id, an official's id, a domain tag) holds no control character at all; free text
+(title, question, reasoning, note, names…) may hold tab, line feed and carriage return and no
+other control character; nothing holds NUL or a lone surrogate. A present field of the wrong
+type is refused as such ("'type' must be a string"); "missing" is said only of a field that is
+absent or null. `ProcedureDefined.domains` is required and holds at least one tag (SPEC §3,
+§12); `mandate` and the other `domains` may be empty lists.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,41 +26,80 @@ from typing import Any
 
 from .errors import InvalidField
 from .values import (
-    FIRST_DATE,
-    LAST_DATE,
-    MAX_IDENTIFIER,
-    MAX_WORKING_DAYS,
     AGENCY_KINDS,
     DECISIONS,
+    FIRST_DATE,
+    IDENTIFIER_FORBIDDEN,
+    LAST_DATE,
+    MAX_DEPTH,
+    MAX_IDENTIFIER,
+    MAX_NUMBER_DIGITS,
+    MAX_WORKING_DAYS,
     OUTCOMES,
     ROLES,
     RULE_CODES,
+    check_characters,
     parse_date,
+    path_key,
     parse_timestamp,
+    shown,
 )
 
 Checker = Callable[[str, object], object]
 
+#: The most tags one list (domains, mandate) may hold.
+MAX_TAGS = 100
+
 
 def _text(name: str, value: object) -> object:
+    """Required prose: a string, not blank, holding no control character but tab and newlines."""
     if not isinstance(value, str):
         raise InvalidField(f"'{name}' must be a string", field=name)
     if not value.strip():
         raise InvalidField(f"'{name}' must not be empty", field=name)
+    check_characters(name, value, identifier=False)
     return value
 
 
 def _free_text(name: str, value: object) -> object:
-    """Optional prose that may be null or blank (judged later, never refused)."""
-    if value is not None and not isinstance(value, str):
+    """Optional prose that may be null or blank (judged later, never refused for its content,
+    but for characters no text may hold)."""
+    if value is None:
+        return value
+    if not isinstance(value, str):
         raise InvalidField(f"'{name}' must be a string or null", field=name)
+    check_characters(name, value, identifier=False)
     return value
 
 
-def _tags(name: str, value: object) -> object:
+def _identifier(name: str, value: str) -> str:
+    if len(value) > MAX_IDENTIFIER:
+        raise InvalidField(f"'{name}' is longer than {MAX_IDENTIFIER} characters", field=name)
+    check_characters(name, value, identifier=True)
+    return value
+
+
+def _tag_list(name: str, value: object, *, at_least: int) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
         raise InvalidField(f"'{name}' must be a list of non-empty strings", field=name)
+    if len(value) < at_least:
+        raise InvalidField(f"'{name}' must hold at least {at_least} tag(s)", field=name)
+    if len(value) > MAX_TAGS:
+        raise InvalidField(f"'{name}' holds more than {MAX_TAGS} tags", field=name)
+    for index, tag in enumerate(value):
+        if len(tag) > MAX_IDENTIFIER or IDENTIFIER_FORBIDDEN.search(tag):
+            _identifier(f"{name}[{index}]", tag)  # raises, naming the tag
     return list(value)
+
+
+def _tags(name: str, value: object) -> object:
+    """A list of domain tags; it may be empty (an agency with no mandate, an answer claiming no topic)."""
+    return _tag_list(name, value, at_least=0)
+
+
+def _some_tags(name: str, value: object) -> object:
+    """A list of at least one domain tag (`ProcedureDefined.domains`, SPEC §3)."""
+    return _tag_list(name, value, at_least=1)
 
 
 def _date(name: str, value: object) -> object:
@@ -60,12 +108,12 @@ def _date(name: str, value: object) -> object:
 
 
 def _code(name: str, value: object) -> object:
-    """An identifier: a reference, a code, an official's id."""
-    _text(name, value)
-    assert isinstance(value, str)
-    if len(value) > MAX_IDENTIFIER:
-        raise InvalidField(f"'{name}' is longer than {MAX_IDENTIFIER} characters", field=name)
-    return value
+    """An identifier: a reference, a code, an official's id (no control character at all)."""
+    if not isinstance(value, str):
+        raise InvalidField(f"'{name}' must be a string", field=name)
+    if not value.strip():
+        raise InvalidField(f"'{name}' must not be empty", field=name)
+    return _identifier(name, value)
 
 
 def _positive_int(name: str, value: object) -> object:
@@ -87,7 +135,31 @@ def _bool(name: str, value: object) -> object:
 
 
 def _any(name: str, value: object) -> object:
-    # A consultation's `position` is stored as given and judged later (SPEC §4).
+    """A consultation's `position` is stored as given and judged later (SPEC §4); whatever it
+    holds, its strings (keys included) are held to the rules of free text, its numbers must be
+    finite and it may not nest deeper than `MAX_DEPTH`."""
+    stack: list[tuple[object, str, int]] = [(value, name, 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if isinstance(item, str):
+            check_characters(where, item, identifier=False)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise InvalidField(f"'{where}' must be a finite number", field=name)
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 10**MAX_NUMBER_DIGITS:
+            raise InvalidField(f"'{where}' has more than {MAX_NUMBER_DIGITS} digits", field=name)
+        elif isinstance(item, (dict, list)):
+            if depth >= MAX_DEPTH:
+                raise InvalidField(f"'{name}' is nested deeper than {MAX_DEPTH} levels", field=name)
+            if isinstance(item, dict):
+                for key, inner in item.items():
+                    if not isinstance(key, str):
+                        raise InvalidField(f"'{where}' must have string keys", field=name)
+                    check_characters(f"{where} key", key, identifier=False)
+                    stack.append((inner, f"{where}.{path_key(key)}", depth + 1))
+            else:
+                stack.extend((inner, f"{where}[{i}]", depth + 1) for i, inner in enumerate(item))
+        elif item is not None and not isinstance(item, (bool, int, float)):
+            raise InvalidField(f"'{where}' must be a JSON value", field=name)
     return value
 
 
@@ -99,14 +171,18 @@ def _applicant(name: str, value: object) -> object:
     if not isinstance(value, dict):
         raise InvalidField(f"'{name}' must be an object with 'name' and 'kind'", field=name)
     for key in ("name", "kind"):
-        _text(f"{name}.{key}", value.get(key))
+        if value.get(key) is None:
+            raise InvalidField(f"missing required field '{name}.{key}'", field=name)
+        _text(f"{name}.{key}", value[key])
     return {"name": value["name"], "kind": value["kind"]}
 
 
 def _enum(*allowed: str) -> Checker:
     def check(name: str, value: object) -> object:
+        if not isinstance(value, str):
+            raise InvalidField(f"'{name}' must be a string, one of {', '.join(allowed)}", field=name)
         if value not in allowed:
-            raise InvalidField(f"'{name}' must be one of {', '.join(allowed)}; got {value!r}", field=name)
+            raise InvalidField(f"'{name}' must be one of {', '.join(allowed)}; got {shown(value)}", field=name)
         return value
 
     return check
@@ -146,7 +222,7 @@ REGISTRY_TYPES: dict[str, tuple[FieldSpec, ...]] = {
         _req("name"),
         _req("processing_days", _positive_int),
         _opt("focal_agency", _nullable_code),
-        _opt("domains", _tags),
+        _req("domains", _some_tags),
     ),
     "CalendarDayDeclared": (_req("date", _date), _req("working", _bool), _req("reference")),
 }
@@ -265,14 +341,13 @@ def _check_fields(obj: Mapping[str, Any], specs: tuple[FieldSpec, ...]) -> dict[
 
 
 def _optional_string(obj: Mapping[str, Any], name: str) -> str | None:
+    """A common identifier field (`id`, `by`, `case`): absent or null is None."""
     value = obj.get(name)
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise InvalidField(f"'{name}' must be a non-empty string", field=name)
-    if len(value) > MAX_IDENTIFIER:
-        raise InvalidField(f"'{name}' is longer than {MAX_IDENTIFIER} characters", field=name)
-    return value
+    return _identifier(name, value)
 
 
 def parse_event(obj: object, *, actor: str | None = None) -> Envelope:
@@ -280,12 +355,14 @@ def parse_event(obj: object, *, actor: str | None = None) -> Envelope:
     if not isinstance(obj, dict):
         raise InvalidField("an event must be a JSON object")
     kind = obj.get("type")
+    if kind is None:
+        raise InvalidField("missing required field 'type'" + (" (it is null)" if "type" in obj else ""), field="type")
     if not isinstance(kind, str):
-        raise InvalidField("missing required field 'type'", field="type")
+        raise InvalidField("'type' must be a string", field="type")
     if kind not in EVENT_TYPES:
-        raise InvalidField(f"unknown event type {kind!r}", field="type")
-    if "at" not in obj:
-        raise InvalidField("missing required field 'at'", field="at")
+        raise InvalidField(f"unknown event type {shown(kind)}", field="type")
+    if obj.get("at") is None:
+        raise InvalidField("missing required field 'at'" + (" (it is null)" if "at" in obj else ""), field="at")
     at = parse_timestamp(obj["at"])
     key = _optional_string(obj, "id")
     note = _free_text("note", obj.get("note"))

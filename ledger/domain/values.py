@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from .errors import InvalidField
@@ -42,6 +43,78 @@ LAST_DATE = date(2099, 12, 31)
 MAX_WORKING_DAYS = 3650
 #: The longest identifier (case reference, code, id) the ledger accepts.
 MAX_IDENTIFIER = 200
+#: How deep objects and arrays may nest in one line (the event object itself is level 1), and the
+#: most digits a number may have: bounds far above any real event, far below what hurts.
+MAX_DEPTH = 32
+MAX_NUMBER_DIGITS = 20
+
+# --- characters ---------------------------------------------------------------------------------
+#
+# An audit ledger refuses malformed facts. Two kinds of string are told apart:
+#
+# * identifiers (case references, codes, ids, officials' ids, domain tags) hold no control
+#   character at all: none of C0 (U+0000–U+001F), DEL (U+007F) or C1 (U+0080–U+009F), neither of
+#   Unicode's own line breaks (U+2028, U+2029), and none of the invisible or bidirectional
+#   formatting characters (U+200B–U+200F, U+202A–U+202E, U+2060–U+2064, U+2066–U+2069, U+FEFF),
+#   so a reference is always one visible line and two references that look alike are alike;
+# * free text (title, reasoning, note, question, names…) may hold tab, line feed and carriage
+#   return, and no other control character.
+#
+# No string anywhere may hold a lone surrogate (U+D800–U+DFFF: not Unicode text, it cannot be
+# stored as UTF-8) or NUL (PostgreSQL's text columns cannot hold it), so the same input gets the
+# same answer on SQLite and on PostgreSQL.
+
+#: Never allowed in any string (see `ledger.interchange`: checked on every key and value of a line).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: Not allowed in free text.
+TEXT_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+#: Not allowed in an identifier.
+IDENTIFIER_FORBIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+
+_CHARACTER_NAMES = {0x00: "NUL", 0x09: "tab", 0x0A: "line feed", 0x0D: "carriage return", 0x7F: "DEL"}
+
+
+def describe_character(char: str) -> str:
+    """`U+0000 (NUL)`, `U+D800 (a lone surrogate)`, `U+0007 (a control character)`…"""
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        kind = "a lone surrogate, not Unicode text"
+    elif code in _CHARACTER_NAMES:
+        kind = _CHARACTER_NAMES[code]
+    elif code in (0x2028, 0x2029):
+        kind = "a Unicode line break"
+    elif code >= 0x200B:
+        kind = "an invisible or bidirectional formatting character"
+    else:
+        kind = "a control character"
+    return f"U+{code:04X} ({kind})"
+
+
+def check_characters(name: str, value: str, *, identifier: bool) -> None:
+    """Refuse a string holding a character its kind may not hold (see above), naming where."""
+    found = (IDENTIFIER_FORBIDDEN if identifier else TEXT_FORBIDDEN).search(value)
+    if found is not None:
+        what = "an identifier" if identifier else "text"
+        raise InvalidField(
+            f"'{name}' contains {describe_character(found.group())} at character {found.start() + 1},"
+            f" which {what} may not hold",
+            field=name,
+        )
+
+
+def path_key(key: str) -> str:
+    """An object key as part of a field's name in a message: as it is when printable and short,
+    else quoted with its control characters escaped."""
+    return key if key.isprintable() and len(key) <= 40 else shown(key, 40)
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """`repr(value)` cut to `limit` characters, for messages about hostile input (repr escapes
+    control characters, so a message never carries them raw)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def check_in_range(day: date, field: str) -> None:
@@ -63,30 +136,34 @@ def parse_timestamp(value: object, field: str = "at") -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidField(f"'{field}' is not an ISO 8601 timestamp: {value!r}", field=field) from None
+        raise InvalidField(f"'{field}' is not an ISO 8601 timestamp: {shown(value)}", field=field) from None
     if len(text) <= 10:
         raise InvalidField(
-            f"'{field}' must be a timestamp with a time and a UTC offset, not a date: {value!r}",
+            f"'{field}' must be a timestamp with a time and a UTC offset, not a date: {shown(value)}",
             field=field,
         )
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidField(
-            f"'{field}' has no UTC offset (naive timestamp): {value!r}; write e.g. 2024-03-04T09:00:00+07:00",
+            f"'{field}' has no UTC offset (naive timestamp): {shown(value)}; write e.g. 2024-03-04T09:00:00+07:00",
             field=field,
         )
     check_in_range(moment.date(), field)
     return moment
 
 
+_DATE = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_date(value: object, field: str) -> date:
-    """A calendar date written YYYY-MM-DD."""
+    """A calendar date written YYYY-MM-DD (ASCII digits; not the other ISO 8601 spellings, such as
+    the week date 2024-W10-1, that `date.fromisoformat` also reads)."""
     if not isinstance(value, str):
         raise InvalidField(f"'{field}' must be a date string YYYY-MM-DD", field=field)
     try:
-        if len(value) != 10:
+        if not _DATE.fullmatch(value):
             raise ValueError
         day = date.fromisoformat(value)
     except ValueError:
-        raise InvalidField(f"'{field}' is not a date YYYY-MM-DD: {value!r}", field=field) from None
+        raise InvalidField(f"'{field}' is not a date YYYY-MM-DD: {shown(value)}", field=field) from None
     check_in_range(day, field)
     return day

@@ -24,6 +24,7 @@ from ..reports.formats import REPORTS, to_csv
 from ..rules import judge, rulebook_version, scoring, visible
 from ..rules.engine import registry_from
 from .checkpoint import Checkpoint
+from .trust import describe
 from .merkle import raw_leaf, root_of
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def shaped_rows(kind: str, rows: list[dict[str, Any]], fmt: str) -> list[dict[st
     return scoring.delay_json(rows) if kind == "delays" and fmt == "json" else rows
 
 
-def verify_report(ledger: Ledger, text: str) -> tuple[bool, list[str]]:
+def verify_report(ledger: Ledger, text: str, trusted_keys: Iterable[str] = ()) -> tuple[bool, list[str]]:
     """Check a report's signed checkpoint against the ledger's events and recompute every row."""
     try:
         meta, fmt = parse_report(text)
@@ -70,8 +71,12 @@ def verify_report(ledger: Ledger, text: str) -> tuple[bool, list[str]]:
         return False, [f"not a verifiable report: {error}"]
     if not checkpoint.signature_ok():
         return False, [f"checkpoint at size {checkpoint.size}: INVALID signature"]
-    whose = "this ledger's key" if checkpoint.public_key in ledger.trusted_keys() else "not this ledger's key"
-    lines = [f"checkpoint at size {checkpoint.size}: valid signature by key {checkpoint.key_id} ({whose})"]
+    trusted = ledger.trusted_keys(trusted_keys)
+    if checkpoint.public_key not in trusted:
+        return False, [f"checkpoint at size {checkpoint.size} is signed by key {checkpoint.key_id}, which is not"
+                       f" trusted (trusted: {describe(trusted)}): the report is not verified"]
+    lines = [f"checkpoint at size {checkpoint.size}: valid signature by key {checkpoint.key_id}"
+             f" ({trusted[checkpoint.public_key]})"]
     leaves = [raw_leaf(raw) for raw in ledger.recorder.raw_events()]
     if len(leaves) < checkpoint.size or root_of(leaves[: checkpoint.size]).hex() != checkpoint.root:
         return False, [*lines, "the checkpoint does not match this ledger's events"]

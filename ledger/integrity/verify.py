@@ -1,19 +1,21 @@
 """`ledger verify`: recompute everything from the stored events and compare.
 
 1. Each stored event's canonical bytes give its leaf; the leaves, in log order, must be the ones
-   the read models recorded as they consumed the log (an altered, deleted or reordered event
-   shows at the first position where they differ).
-2. Every signed checkpoint must carry a valid signature and the root of the first `size` leaves.
-3. The read models must have consumed exactly the log they claim: their tracked position, the
-   tree size and root at that position, and one fact per event up to it.
-4. With `full`, every read-model row is recomputed from the facts and compared.
+   sealed when each event was appended (`ledger_leaves`, append-only, never recomputed): an
+   altered, deleted, inserted or reordered event shows at the first position where they differ.
+2. Every checkpoint must carry a valid signature by a TRUSTED key (`ledger.integrity.trust`:
+   anchored outside the store) and the root of the first `size` recomputed leaves. The largest
+   such checkpoint covers the events it vouches for; later events are counted as not yet signed.
+3. The tree head the store keeps must be the tree of the recomputed leaves.
+4. The read models must have consumed exactly a prefix of the log: one fact per event up to their
+   tracked position (behind the log is reported, not a failure).
+5. With `full`, every read-model row is recomputed from the events and compared.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,7 +29,9 @@ from ..projections.runner import case_rows, fact_row
 from ..projections.tables import case_files, consultation_files, facts, violation_rows
 from ..rules.engine import registry_from
 from ..rules.violation import Judgement
-from .merkle import Frontier, raw_leaf
+from .checkpoint import Checkpoint
+from .merkle import Frontier, raw_leaf, root_of
+from .trust import describe
 
 if TYPE_CHECKING:
     from ..application import Ledger
@@ -48,11 +52,21 @@ class Verification:
     events: int = 0
     checkpoints: int = 0
     tracked: int = 0
+    signed: int = 0  # how many events (a prefix of the log) a trusted checkpoint covers
+    trusted: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def unsigned(self) -> int:
+        return self.events - self.signed
+
+    @property
+    def behind(self) -> int:
+        return self.events - self.tracked
 
     @property
     def first(self) -> Problem | None:
@@ -94,55 +108,61 @@ def _recorded_time(state: bytes) -> datetime | None:
         return None  # an unreadable state is reported through its leaf
 
 
-def verify(ledger: Ledger, *, full: bool = False, trusted_keys: Iterable[str] = ()) -> Verification:
-    result = Verification()
+def verify(ledger: Ledger, *, full: bool = False, trusted: dict[str, str]) -> Verification:
+    result = Verification(trusted=trusted)
     leaves = recompute_leaves(ledger, result)
     result.events = len(leaves)
-    stored, state = ledger.projections.merkle()
-    _compare_leaves(leaves, stored, result)
-    _check_checkpoints(ledger, leaves, result, ledger.trusted_keys(trusted_keys))
-    _check_consumption(ledger, leaves, state, result)
+    _compare_leaves(leaves, ledger.recorder.stored_leaves(), result)
+    _check_checkpoints(ledger.recorder.stored_checkpoints(), leaves, result)
+    _check_head(ledger, leaves, result)
+    _check_consumption(ledger, leaves, result)
     if full and result.ok:
         _check_read_models(ledger, result)
     return result
 
 
-def _compare_leaves(leaves: list[tuple[int, bytes]], stored: list[tuple[int, str]], result: Verification) -> None:
-    for index, (position, leaf_hex) in enumerate(stored):
+def _compare_leaves(leaves: list[tuple[int, bytes]], sealed: list[tuple[int, int, str]], result: Verification) -> None:
+    if leaves and not sealed:
+        result.problems.append(Problem(leaves[0][0], "no event of this store has a leaf sealed at append time: it was"
+                                       " made by a version before sealing (export it with that version and"
+                                       " `ledger restore` the export), or its leaves were deleted"))
+        return
+    for index in range(max(len(leaves), len(sealed))):
+        if index >= len(sealed):
+            result.problems.append(Problem(leaves[index][0], "this event has no leaf sealed at append time"
+                                           " (written into the log outside the ledger?)"))
+            return
+        position, leaf_index, leaf_hex = sealed[index]
         if index >= len(leaves):
-            result.problems.append(Problem(position, "the event recorded here is missing from the log (deleted?)"))
+            result.problems.append(Problem(position, "the event sealed here is missing from the log (deleted?)"))
             return
         actual_position, actual = leaves[index]
-        if actual_position != position:
-            first = min(actual_position, position)
-            result.problems.append(Problem(first, "the log's order or contents changed here (deleted or inserted?)"))
+        if actual_position != position or leaf_index != index:
+            result.problems.append(Problem(min(actual_position, position),
+                                           "the log's order or contents changed here (deleted or inserted?)"))
             return
         if actual.hex() != leaf_hex:
-            result.problems.append(Problem(position, "the stored event's bytes differ from what was recorded"))
+            result.problems.append(Problem(position, "the stored event's bytes differ from those sealed when it"
+                                                     " was appended"))
             return
 
 
-def _check_checkpoints(
-    ledger: Ledger, leaves: list[tuple[int, bytes]], result: Verification, trusted: dict[str, str]
-) -> None:
-    checkpoints = ledger.projections.checkpoints()
+def _check_checkpoints(checkpoints: list[Checkpoint], leaves: list[tuple[int, bytes]], result: Verification) -> None:
     result.checkpoints = len(checkpoints)
-    sizes = {c.size for c in checkpoints}
-    every = ledger.checkpoint_every
-    for size in range(every, min(len(leaves), ledger.projections.position_size()) + 1, every or 1):
-        if every and size not in sizes:
-            result.problems.append(Problem(
-                leaves[size - 1][0], f"no signed checkpoint at size {size} (deleted? or never signed: run"
-                " `ledger worker --once` where the key is)",
-            ))
-    wanted = defaultdict(list)
+    if not result.trusted:
+        result.problems.append(Problem(None, "no trusted key: nothing vouches for this ledger (name the instance's"
+                                             " public key with --trusted-key or LEDGER_TRUSTED_KEYS)"))
+    wanted: dict[int, list[Checkpoint]] = defaultdict(list)
     for checkpoint in checkpoints:
         if not checkpoint.signature_ok():
             result.problems.append(Problem(None, f"checkpoint at size {checkpoint.size} has an invalid signature"))
-        elif checkpoint.public_key not in trusted:
+            continue
+        if checkpoint.public_key not in result.trusted:
             result.problems.append(Problem(
-                None, f"checkpoint at size {checkpoint.size} is signed by key {checkpoint.key_id}, which is not trusted",
+                None, f"checkpoint at size {checkpoint.size} is signed by key {checkpoint.key_id}, which is not"
+                f" trusted (trusted: {describe(result.trusted)})",
             ))
+            continue
         if checkpoint.size > len(leaves):
             result.problems.append(Problem(
                 leaves[-1][0] if leaves else None,
@@ -161,38 +181,35 @@ def _check_checkpoints(
                 result.problems.append(Problem(
                     position, f"the events up to here do not match the signed checkpoint at size {checkpoint.size}"
                 ))
+            else:
+                result.signed = max(result.signed, checkpoint.size)
 
 
-def _check_consumption(
-    ledger: Ledger, leaves: list[tuple[int, bytes]], state: dict[str, Any] | None, result: Verification
-) -> None:
+def _check_head(ledger: Ledger, leaves: list[tuple[int, bytes]], result: Verification) -> None:
+    head = ledger.recorder.tree_head()
+    expected = root_of(leaf for _, leaf in leaves)
+    if head.size != len(leaves) or head.root() != expected:
+        result.problems.append(Problem(
+            leaves[min(head.size, len(leaves) - 1)][0] if leaves else None,
+            f"the store's tree head (size {head.size}) is not the tree of its {len(leaves)} events",
+        ))
+
+
+def _check_consumption(ledger: Ledger, leaves: list[tuple[int, bytes]], result: Verification) -> None:
     tracked = ledger.projections.position()
-    result.tracked = tracked
-    consumed = [leaf for leaf in leaves if leaf[0] <= tracked]
-    if tracked and (not leaves or tracked > leaves[-1][0] or tracked not in {p for p, _ in leaves}):
+    result.tracked = 0
+    positions = [p for p, _ in leaves]
+    if tracked and tracked not in set(positions):
         result.problems.append(Problem(tracked, "the read models claim a position the log does not have"))
         return
-    if state is None:
-        if tracked:
-            result.problems.append(Problem(tracked, "the read models claim events but hold no tree for them"))
-        return
-    if state["position"] != tracked or state["size"] != len(consumed):
-        result.problems.append(Problem(
-            tracked, f"the read models' tracking says {tracked}, their tree covers {state['size']} events"
-            f" up to {state['position']} (an event skipped?)",
-        ))
-        return
-    frontier = Frontier()
-    for _, leaf in consumed:
-        frontier.append(leaf)
-    if frontier.root().hex() != state["root"]:
-        result.problems.append(Problem(tracked, "the read models' root differs from the log's at their position"))
+    consumed = [p for p in positions if p <= tracked]
+    result.tracked = len(consumed)
     with ledger.projections.view.transaction(commit=False) as session:
-        positions = [row[0] for row in session.execute(select(facts.c.position).order_by(facts.c.position))]
-    expected = [p for p, _ in consumed]
-    if positions != expected:
-        missing = sorted(set(expected) - set(positions)) or sorted(set(positions) - set(expected))
-        result.problems.append(Problem(missing[0] if missing else None, "the facts table does not match the log"))
+        stored = [row[0] for row in session.execute(select(facts.c.position).order_by(facts.c.position))]
+    if stored != consumed:
+        missing = sorted(set(consumed) ^ set(stored))
+        result.problems.append(Problem(missing[0] if missing else None,
+                                       "the read models' facts do not match the log up to their position"))
 
 
 def _check_read_models(ledger: Ledger, result: Verification) -> None:

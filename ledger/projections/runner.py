@@ -3,7 +3,9 @@
 Each batch is one transaction: its facts, the case files and violations of every case it
 touched, and the tracking record of its last position. A registry change (mandates, merges,
 calendar days) can change how any case is judged, so a batch holding one recomputes every case.
-The same loop serves SQLite (polling), PostgreSQL, a rebuild (after `reset`) and `ledger worker`.
+The same loop serves SQLite (polling), PostgreSQL and `ledger worker`; a rebuild runs it inside one
+transaction. Every event is compared with the leaf sealed when it was appended before it is taken
+in, so no read model is ever built from altered bytes.
 """
 
 from __future__ import annotations
@@ -22,17 +24,14 @@ from sqlalchemy.orm import Session
 
 from ..calendar import WorkingCalendar
 from ..domain.casefile import fold_case
-from ..domain.events import LedgerEvent
 from ..domain.records import EventRecord
 from ..domain.registry import RegistryState
 from ..domain.schema import REGISTRY_TYPES
 from ..rules.engine import judge_case, registry_from
 from ..rules.violation import Judgement, Violation
+from ..decoding import check_sealed, decode_record
 from ..domain.errors import StoreError
-from ..integrity.checkpoint import Checkpoint
-from ..integrity.merkle import Frontier
-from .merkle import append_leaves, load_frontier, record_checkpoint, stored_checkpoints
-from .tables import case_files, consultation_files, facts, merkle_leaves, merkle_state, violation_rows
+from .tables import VIEW_TABLES, case_files, consultation_files, facts, violation_rows
 from .view import LedgerView
 
 if TYPE_CHECKING:
@@ -189,24 +188,22 @@ class Projections:
     def position(self) -> int:
         return self.view.max_tracking_id(self.application_name) or 0
 
+    def _notifications(self, after: int, limit: int) -> Sequence[Notification]:
+        return self._ledger.app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+
     def catch_up(self, *, batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
         """Apply every event not yet in the read models; returns how many were applied."""
         applied = 0
         conflicts = 0
         while True:
-            start = self.position()
-            notifications = self._ledger.app.recorder.select_notifications(
-                start=start, limit=batch_size, inclusive_of_start=False
-            )
+            notifications = self._notifications(self.position(), batch_size)
             if not notifications:
-                self.sign_missing_checkpoints()
+                self._ledger.recorder.sign_pending()
                 return applied
-            records = [
-                EventRecord.from_event(cast(LedgerEvent, self._ledger.app.mapper.to_domain_event(n)), n.id)
-                for n in notifications
-            ]
             try:
-                self._apply(records, notifications)
+                with self.view.transaction(commit=True) as session:
+                    self._apply(session, notifications)
+                    self.view.record_tracking(session, Tracking(self.application_name, notifications[-1].id))
             except (IntegrityError, SQLIntegrityError):
                 # Another process applied this batch first; carry on from where it got to.
                 self._registry = None
@@ -214,32 +211,52 @@ class Projections:
                 if conflicts > 100:
                     raise
                 continue
-            applied += len(records)
+            applied += len(notifications)
             if progress is not None:
-                progress(len(records))
+                progress(len(notifications))
 
-    def rebuild(self, *, progress: Callable[[int], None] | None = None) -> int:
-        self.view.reset()
+    def rebuild(self, *, batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
+        """Drop every read model and rebuild it from the events, in ONE transaction: until the new
+        read models are complete the old ones stay, and a damaged event (one that does not read
+        back, or differs from its append-time leaf) leaves them untouched."""
         self._registry = None
-        return self.catch_up(progress=progress)
+        applied, position = 0, 0
+        try:
+            with self.view.transaction(commit=True) as session:
+                for table in reversed(VIEW_TABLES):
+                    session.execute(delete(table))
+                session.execute(delete(self.view.tracking_table))
+                while notifications := self._notifications(position, batch_size):
+                    self._apply(session, notifications)
+                    position = notifications[-1].id
+                    applied += len(notifications)
+                    if progress is not None:
+                        progress(len(notifications))
+                if applied:
+                    self.view.record_tracking(session, Tracking(self.application_name, position))
+        except (IntegrityError, SQLIntegrityError):
+            raise StoreError("another process updated the read models during the rebuild; nothing was"
+                             " changed: run `ledger rebuild` again") from None
+        finally:
+            self._registry = None
+        self._ledger.recorder.sign_pending()
+        return applied
 
     # --- applying a batch ---------------------------------------------------------------------
 
-    def _apply(self, records: list[EventRecord], notifications: Sequence[Notification]) -> None:
-        with self.view.transaction(commit=True) as session:
-            session.execute(insert(facts), [fact_row(r) for r in records])
-            append_leaves(session, notifications, signer=self._ledger.signer,
-                          every=self._ledger.checkpoint_every, clock=self._ledger.clock)
-            dirty = {r.case for r in records if r.case is not None}
-            if any(r.case is None and r.type in REGISTRY_TYPES for r in records):
-                self._registry = None
-                dirty |= set(session.execute(select(case_files.c.case_ref)).scalars())
-            registry = self._registry_state(session)
-            judgement = Judgement(None, registry, WorkingCalendar(registry.calendar_overrides()))
-            ordered = sorted(c for c in dirty if c is not None)
-            for start in range(0, len(ordered), CHUNK):
-                self._refresh_cases(session, ordered[start : start + CHUNK], judgement)
-            self.view.record_tracking(session, Tracking(self.application_name, records[-1].position))
+    def _apply(self, session: Session, notifications: Sequence[Notification]) -> None:
+        check_sealed(self._ledger.recorder, notifications)
+        records = [decode_record(self._ledger.app.mapper, n) for n in notifications]
+        session.execute(insert(facts), [fact_row(r) for r in records])
+        dirty = {r.case for r in records if r.case is not None}
+        if any(r.case is None and r.type in REGISTRY_TYPES for r in records):
+            self._registry = None
+            dirty |= set(session.execute(select(case_files.c.case_ref)).scalars())
+        registry = self._registry_state(session)
+        judgement = Judgement(None, registry, WorkingCalendar(registry.calendar_overrides()))
+        ordered = sorted(c for c in dirty if c is not None)
+        for start in range(0, len(ordered), CHUNK):
+            self._refresh_cases(session, ordered[start : start + CHUNK], judgement)
 
     def _registry_state(self, session: Session) -> RegistryState:
         latest = session.execute(
@@ -275,7 +292,8 @@ class Projections:
     # --- reading ------------------------------------------------------------------------------
 
     def facts(self, *, as_of: date | None = None, known_at: datetime | None = None,
-              non_case_only: bool = False, limit: int | None = None) -> Iterator[EventRecord]:
+              non_case_only: bool = False, limit: int | None = None,
+              cases: list[str] | None = None) -> Iterator[EventRecord]:
         """Stored facts in log order, filtered by as-of (claimed date) and known-at (recorded);
         `limit` keeps the first so many events of the log (a checkpoint's)."""
         query = select(facts).order_by(facts.c.position)
@@ -287,60 +305,16 @@ class Projections:
             query = query.where(facts.c.recorded_utc <= utc_text(known_at))
         if non_case_only:
             query = query.where(facts.c.case_ref.is_(None))
+        if cases is not None:
+            query = query.where(facts.c.case_ref.in_(cases))
         with self.view.transaction(commit=False) as session:
             for row in session.execute(query.execution_options(yield_per=5000)):
                 yield record_from_row(row)
 
-    def checkpoint(self) -> Checkpoint:
-        """A signed checkpoint at the current size (taken now if none exists at that size)."""
-        self.catch_up()
-        with self.view.transaction(commit=True) as session:
-            frontier, _ = load_frontier(session)
-            if self._ledger.signer is None:
-                raise StoreError(f"no signing key at {self._ledger.key_path}: this process cannot sign checkpoints")
-            record_checkpoint(session, frontier, signer=self._ledger.signer, clock=self._ledger.clock)
-            found = [c for c in stored_checkpoints(session) if c.size == frontier.size]
-        return found[0]
-
-    def position_size(self) -> int:
-        """How many events the tree (and so the read models) has taken in."""
+    def paused_cases(self) -> list[str]:
+        """The cases whose supplement pause is open (their due date moves with the day judged on)."""
         with self.view.transaction(commit=False) as session:
-            frontier, _ = load_frontier(session)
-            return frontier.size
-
-    def sign_missing_checkpoints(self) -> int:
-        """Sign the periodic checkpoints a process without the key passed by (roots from the
-        stored leaves); returns how many were signed."""
-        every, signer = self._ledger.checkpoint_every, self._ledger.signer
-        if not every or signer is None:
-            return 0
-        with self.view.transaction(commit=True) as session:
-            frontier, _ = load_frontier(session)
-            have = {c.size for c in stored_checkpoints(session)}
-            missing = [size for size in range(every, frontier.size + 1, every) if size not in have]
-            if not missing:
-                return 0
-            rebuilt = Frontier()
-            rows = session.execute(select(merkle_leaves.c.leaf_hash).order_by(merkle_leaves.c.leaf_index))
-            for (leaf_hex,) in rows:
-                rebuilt.append(bytes.fromhex(leaf_hex))
-                if rebuilt.size in missing:
-                    record_checkpoint(session, rebuilt, signer=signer, clock=self._ledger.clock)
-                if rebuilt.size >= missing[-1]:
-                    break
-        return len(missing)
-
-    def checkpoints(self) -> list[Checkpoint]:
-        with self.view.transaction(commit=False) as session:
-            return stored_checkpoints(session)
-
-    def merkle(self) -> tuple[list[tuple[int, str]], dict[str, Any] | None]:
-        """The stored leaves (position, hash) in log order, and the stored tree state."""
-        with self.view.transaction(commit=False) as session:
-            leaves = [(r.position, r.leaf_hash) for r in session.execute(
-                select(merkle_leaves).order_by(merkle_leaves.c.leaf_index))]
-            state = session.execute(select(merkle_state)).first()
-            return leaves, (dict(state._mapping) if state is not None else None)
+            return list(session.execute(select(case_files.c.case_ref).where(case_files.c.status == "paused")).scalars())
 
     def case_count(self) -> int:
         with self.view.transaction(commit=False) as session:

@@ -7,7 +7,6 @@ are the schema's business (it refuses over-long identifiers), never a database's
 - `violation_rows`: each case's violations judged with every open obligation left open; an open
   row is late on day A when `wd(late_after, A] >= 1`, so the default report computes open-item
   lateness from stored due dates.
-- `merkle_leaves` and `merkle_state`: the integrity tree as consumed (see `ledger.integrity`).
 """
 
 from __future__ import annotations
@@ -87,24 +86,4 @@ violation_rows = Table(
     Column("details", Text, nullable=False),
 )
 
-# The Merkle tree over the log as this view consumed it: one leaf hash per event, and the frontier
-# (the perfect subtrees) with the root at the view's position. `ledger verify` recomputes both.
-merkle_leaves = Table(
-    "merkle_leaves",
-    metadata,
-    Column("position", Integer, primary_key=True, autoincrement=False),
-    Column("leaf_index", Integer, nullable=False, unique=True),
-    Column("leaf_hash", Text, nullable=False),
-)
-
-merkle_state = Table(
-    "merkle_state",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("size", Integer, nullable=False),
-    Column("position", Integer, nullable=False),
-    Column("frontier", Text, nullable=False),
-    Column("root", Text, nullable=False),
-)
-
-VIEW_TABLES = (facts, case_files, consultation_files, violation_rows, merkle_leaves, merkle_state)
+VIEW_TABLES = (facts, case_files, consultation_files, violation_rows)

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from ..domain.casefile import CaseFile, ConsultationFile
+from ..domain.records import EventRecord
 from .violation import Judgement, Violation
+
+
+def _claim_order(record: EventRecord) -> tuple[datetime, int]:
+    """Claimed time, then log order (SPEC §4: equal claimed times are ordered by log order)."""
+    return record.at, record.position
 
 
 def request_domains(case: CaseFile, consultation: ConsultationFile) -> tuple[str, ...]:
@@ -27,15 +34,19 @@ def unrelated_consultation(case: CaseFile, j: Judgement) -> Iterator[Violation]:
 
 def redundant_consultation(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     """REDUNDANT_CONSULTATION: the same agency asked again while an earlier request to it is still
-    open (neither answered nor withdrawn by the new request's claimed time, even if past due)."""
-    ordered = sorted(case.consultations.values(), key=lambda c: (c.request.at, c.request.position))
+    open (neither answered nor withdrawn before the new request, even if past due). Events are
+    ordered by claimed time, equal claimed times in log order (SPEC §4): of two requests claimed
+    at one instant the one earlier in the log is the earlier, and an answer or withdrawal claimed
+    at the very instant of the new request closed the earlier one only if it is earlier in the log."""
+    ordered = sorted(case.consultations.values(), key=lambda c: _claim_order(c.request))
     for index, later in enumerate(ordered):
         request = later.request
         target = j.registry.successor_at(later.to, request.at)
         for earlier in ordered[:index]:
             if j.registry.successor_at(earlier.to, request.at) != target:
                 continue
-            if earlier.closed_at is not None and earlier.closed_at <= request.at:
+            closing = earlier.answer or earlier.withdrawal
+            if closing is not None and _claim_order(closing) < _claim_order(request):
                 continue
             yield Violation("REDUNDANT_CONSULTATION", case.case, later.consultation, j.agency_of(request),
                             request.by, None, None, "closed", (request.event, earlier.request.event),

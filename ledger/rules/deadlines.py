@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 
 from ..domain.casefile import CaseFile
 from ..domain.records import EventRecord
 from .violation import Judgement, Violation
+
+
+#: Later than any claimed time (inputs are bounded to 2000–2099): every merge has happened by then.
+_END_OF_TIME = datetime.max.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -25,15 +29,36 @@ def _in_claimed_order(records: list[EventRecord]) -> list[EventRecord]:
     return sorted(records, key=lambda r: (r.at, r.position))
 
 
-def responsible_lead(case: CaseFile, j: Judgement, due: date) -> tuple[str, str | None, tuple[str, ...]]:
+def responsible_lead(case: CaseFile, j: Judgement, due: date | None) -> tuple[str, str | None, tuple[str, ...]]:
     """The lead in force at the end of the first working day after `due` (its agency's successor
-    if merged by then); the opener's agency, with no official, when no lead was in force."""
-    cutoff = j.calendar.add_wd(due, 1)
-    in_force = [r for r in _in_claimed_order(case.lead_records) if r.claimed_date <= cutoff]
+    if merged by then); the opener's agency, with no official, when no lead was in force.
+    `due` None: D not yet bounded (an open pause judged on no particular day), so every lead
+    assignment is in force and every merge has happened by then."""
+    ordered = _in_claimed_order(case.lead_records)
+    if due is None:
+        in_force = ordered
+    else:
+        cutoff = j.calendar.add_wd(due, 1)
+        in_force = [r for r in ordered if r.claimed_date <= cutoff]
     if not in_force:
         return case.opener_agency or "", None, ()
     lead = in_force[-1]
-    return j.successor_on(lead.fields["agency"], due), lead.fields["official"], (lead.event,)
+    agency = lead.fields["agency"]
+    holder = j.registry.successor_at(agency, _END_OF_TIME) if due is None else j.successor_on(agency, due)
+    return holder, lead.fields["official"], (lead.event,)
+
+
+def judged_due(case: CaseFile, j: Judgement) -> date | None:
+    """D as CASE_OVERDUE judges it: at the resolution, else at A with an open pause counted up to
+    A. None when a pause is open and the case is judged on no particular day (the read model): D
+    then grows with every day it is asked on, and its limit puts every lead in force. That is
+    the answer on any day A once add_wd(D(A), 1) reaches the latest lead assignment: on every
+    day, unless the open pause began after the due date it extends (the case already late)."""
+    if case.resolution is not None:
+        return case.due(case.resolution.claimed_date)
+    if j.as_of is None and case.paused_since is not None:
+        return None
+    return case.due(j.as_of)
 
 
 def overdue(case: CaseFile, j: Judgement) -> Overdue | None:
@@ -80,7 +105,10 @@ def apology_missing(case: CaseFile, j: Judgement) -> Iterator[Violation]:
 
 def reschedule_missed(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     """RESCHEDULE_MISSED: resolved after, or open past, the first apology's new date (a later
-    apology does not move it). A promise is a date: unlike D, a pause does not move it."""
+    apology does not move it). A promise is a date: unlike D, a pause does not move it, and it
+    is judged even while a pause is open. Responsible: the same as CASE_OVERDUE, the lead in
+    force at the end of the first working day after D (D moved by the pauses, an open one
+    counted up to A), not after the promised date."""
     apologies = _in_claimed_order(case.apology_records)
     if not apologies:
         return
@@ -93,9 +121,7 @@ def reschedule_missed(case: CaseFile, j: Judgement) -> Iterator[Violation]:
         days, status, closing = j.late_by(promised, j.as_of), "open", ()
     if days < 1:
         return
-    due = None if case.paused_since is not None and case.resolution is None else case.due(
-        case.resolution.claimed_date if case.resolution else j.as_of)
-    agency, official, lead_evidence = responsible_lead(case, j, due or promised)
+    agency, official, lead_evidence = responsible_lead(case, j, judged_due(case, j))
     yield Violation("RESCHEDULE_MISSED", case.case, None, agency, official, promised, days, status,
                     (first.event, *lead_evidence, *closing), promised)
 

@@ -88,8 +88,10 @@ def judgement_for(records: Iterable[EventRecord], as_of: date) -> Judgement:
 
 
 def apply_findings(violations: list[Violation], findings: Iterable[EventRecord]) -> list[Violation]:
-    """An inspector's latest finding on a violation marks it confirmed or dismissed (SPEC §4)."""
-    findings = sorted(findings, key=lambda r: r.position)
+    """An inspector's latest finding on a violation marks it confirmed or dismissed (SPEC §6): the
+    latest by claimed time, equal claimed times in log order (a ruling recorded late but claimed
+    earlier does not overturn a later one)."""
+    findings = sorted(findings, key=lambda r: (r.at, r.position))
     if not findings:
         return violations
     result = []

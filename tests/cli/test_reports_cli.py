@@ -145,7 +145,7 @@ def test_the_worker_applies_events_another_process_appended(tmp_path):
         batch.commit()
         assert writer.projections.position() == 0
     result = CliRunner().invoke(main, ["--db", url, "worker", "--once"], catch_exceptions=False)
-    assert result.exit_code == 0 and "applied 18 events (position 18)" in result.output
+    assert result.exit_code == 0 and "caught up 18 event(s): read models at position 18" in result.output
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])

@@ -145,7 +145,7 @@ def test_a_report_with_malformed_parameters_fails_cleanly(ledger):
 # §10 "signed checkpoints … signed by the instance's key".
 
 def test_checkpoints_cannot_be_changed_or_deleted_at_the_database(sqlite_url, clock):
-    with Ledger(sqlite_url, clock=clock, checkpoint_every=5) as ledger:
+    with Ledger(sqlite_url, clock=clock) as ledger:
         imported(ledger, *registry_lines())
         connection = sqlite3.connect(ledger.config.sqlite_path or "")
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -158,11 +158,12 @@ def test_checkpoints_re_signed_with_another_key_are_not_trusted(sqlite_url, cloc
     from ledger.integrity.keys import SigningKey
     from ledger.integrity.merkle import root_of
 
-    with Ledger(sqlite_url, clock=clock, checkpoint_every=5) as ledger:
+    with Ledger(sqlite_url, clock=clock) as ledger:
         imported(ledger, *registry_lines())
-        leaves, _ = ledger.projections.merkle()
+        leaves = ledger.recorder.stored_leaves()
         impostor = SigningKey.create(tmp_path / "impostor.key")
-        forged = signed(11, root_of(bytes.fromhex(h) for _, h in leaves), "2024-01-01T00:00:00+00:00", impostor)
+        forged = signed(len(leaves) - 1, root_of(bytes.fromhex(h) for _, _, h in leaves[:-1]),
+                        "2024-01-01T00:00:00+00:00", impostor)
         connection = sqlite3.connect(ledger.config.sqlite_path or "", isolation_level=None)
         connection.execute("INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)",
                            (forged.size, forged.root, forged.time, forged.public_key, forged.signature))
@@ -172,15 +173,19 @@ def test_checkpoints_re_signed_with_another_key_are_not_trusted(sqlite_url, cloc
         assert ledger.verify(trusted_keys=[forged.public_key]).ok
 
 
-def test_a_deleted_periodic_checkpoint_is_missed(sqlite_url, clock):
-    with Ledger(sqlite_url, clock=clock, checkpoint_every=5) as ledger:
+def test_events_whose_checkpoints_were_deleted_are_reported_unsigned_and_never_signed_over(sqlite_url, clock):
+    with Ledger(sqlite_url, clock=clock) as ledger:
         imported(ledger, *registry_lines())
         connection = sqlite3.connect(ledger.config.sqlite_path or "", isolation_level=None)
         connection.execute("DROP TRIGGER checkpoints_no_delete")
-        connection.execute("DELETE FROM checkpoints WHERE size = 10")
+        connection.execute("DELETE FROM checkpoints")
         connection.close()
+        events = ledger.event_count()
         result = ledger.verify()
-        assert not result.ok and "no signed checkpoint at size 10" in str(result.problems[0])
+        assert result.ok and (result.signed, result.unsigned) == (0, events)
+        imported(ledger, opened())  # the key is here, but it will not vouch for history it cannot check
+        assert ledger.recorder.stored_checkpoints() == []
+        assert ledger.verify().unsigned == events + 1
 
 
 def test_a_process_without_the_key_does_not_sign_and_another_key_is_not_adopted(sqlite_url, clock, tmp_path):
@@ -221,6 +226,5 @@ def test_a_restored_store_signs_what_it_verified_with_its_own_key(sqlite_url, cl
     with Ledger(f"sqlite:///{tmp_path / 'r.db'}", clock=clock, key_file=tmp_path / "r.key") as restored:
         assert restored.restore_lines(exported).refused == []
         assert restored.verify().ok
-        assert [c.public_key for c in restored.projections.checkpoints()] == [
-            json.dumps(restored.trusted_keys()).split('"')[1]]
+        assert [c.public_key for c in restored.recorder.stored_checkpoints()] == [restored.key_file_public]
 

@@ -173,3 +173,60 @@ def test_a_recorded_late_answer_is_late_recording_only_when_it_came_through_the_
     ledger.append(answer(at="2024-03-12T10:00:00+07:00"), source="web")
     late = [v for v in ledger.violations(as_of=date(2024, 3, 15)) if v.rule == "LATE_RECORDING"]
     assert [(v.official, v.agency, v.days_late, v.due) for v in late] == [("stnmt.ltb", "STNMT", 2, date(2024, 3, 13))]
+
+
+# --- SPEC §12 (2026-12-01): the rulebook's reading of claimed-time order ---------------------------
+
+
+def test_the_finding_claimed_latest_wins_in_the_maintained_table_and_in_any_judgement(ledger):
+    imported(ledger, *registry_lines(), opened(), lead(at="2024-03-07T09:00:00+07:00"),
+             event("FindingRecorded", rule="NO_LEAD", decision="confirmed", by="tttp.insp",
+                   at="2024-03-14T09:00:00+07:00"),
+             event("FindingRecorded", rule="NO_LEAD", decision="dismissed", by="tttp.insp",
+                   at="2024-03-13T09:00:00+07:00"))
+    judged = only("NO_LEAD", ledger.violations(as_of=date(2024, 3, 15), include_dismissed=True))
+    maintained = only("NO_LEAD", ledger.violations(include_dismissed=True))
+    assert [v.finding for v in judged] == [v.finding for v in maintained] == ["confirmed"]
+    before_the_confirmation = only("NO_LEAD", ledger.violations(as_of=date(2024, 3, 13), include_dismissed=True))
+    assert [v.finding for v in before_the_confirmation] == ["dismissed"]
+
+
+def test_a_promise_missed_during_a_pause_falls_on_the_lead_after_d_in_both_reports(ledger, clock):
+    imported(ledger, *registry_lines(), opened(), lead(),
+             event("ApologyIssued", reason="Chậm", new_due="2024-03-15", by="sxd.head", at="2024-03-12T09:00:00+07:00"),
+             event("SupplementRequested", reason="Bổ sung", by="sxd.nva", at="2024-03-14T09:00:00+07:00"),
+             lead(official="sxd.head", reason="Giám đốc trực tiếp chỉ đạo", at="2024-03-19T09:00:00+07:00"))
+    as_of = only("RESCHEDULE_MISSED", ledger.violations(as_of=date(2024, 3, 22)))
+    assert [(v.official, v.due, v.days_late, v.status) for v in as_of] == [
+        ("sxd.head", date(2024, 3, 15), 5, "open")]
+    maintained = [v.as_dict() for v in ledger.violations()]
+    judged = [v.as_dict() for v in visible(judge(ledger.records(), ledger.today()))]
+    assert maintained == judged
+    assert [v["official"] for v in maintained if v["rule"] == "RESCHEDULE_MISSED"] == ["sxd.head"]
+
+
+def test_a_second_supplement_request_while_one_is_open_is_recorded_and_judged(ledger):
+    imported(ledger, *registry_lines(), opened(), lead(),
+             event("SupplementRequested", reason="Bổ sung", by="sxd.nva", at="2024-03-06T09:00:00+07:00"),
+             event("SupplementRequested", reason="Bổ sung lần hai", by="sxd.nva", at="2024-03-08T09:00:00+07:00"),
+             event("SupplementReceived", by="sxd.nva", at="2024-03-14T09:00:00+07:00"))
+    found = ledger.violations(as_of=date(2024, 4, 3))
+    assert [(v.rule, v.official) for v in only("REPEATED_SUPPLEMENT_REQUEST", found)] == [
+        ("REPEATED_SUPPLEMENT_REQUEST", "sxd.nva")]
+    assert [(v.due, v.days_late) for v in only("CASE_OVERDUE", found)] == [(date(2024, 4, 2), 1)]
+    report = ledger.import_lines(lines(event("SupplementReceived", by="sxd.nva", at="2024-03-15T09:00:00+07:00")))
+    assert [reason for _, reason, *_ in report.refused] == ["no supplement request is open in this case"]
+
+
+def test_todays_report_names_the_same_lead_as_judging_as_of_today_while_a_pause_is_open(ledger, clock):
+    """A pause opened after D0 and a reassignment made today: the stored rows were judged on another
+    day; the default report must still agree with judging as of today."""
+    clock.now = datetime(2024, 4, 3, 10, 0, tzinfo=timezone.utc)
+    imported(ledger, *registry_lines(), opened(), lead(),
+             event("ApologyIssued", reason="Chậm", new_due="2024-03-22", by="sxd.head", at="2024-03-20T09:00:00+07:00"),
+             event("SupplementRequested", reason="Bổ sung", by="sxd.nva", at="2024-03-27T09:00:00+07:00"),
+             lead(official="sxd.head", reason="Giám đốc trực tiếp chỉ đạo", at="2024-04-03T09:00:00+07:00"))
+    maintained = [v.as_dict() for v in ledger.violations()]
+    judged = [v.as_dict() for v in visible(judge(ledger.records(), ledger.today()))]
+    assert maintained == judged
+    assert [v["official"] for v in maintained if v["rule"] == "RESCHEDULE_MISSED"] == ["sxd.nva"]

@@ -73,3 +73,30 @@ def test_an_event_claiming_a_time_before_an_earlier_recorded_one_is_marked_out_o
     ]
     steps = history_steps(records, registry(clock), WorkingCalendar())
     assert [s["out_of_order"] for s in steps] == [False, False, True]
+
+
+def test_a_second_request_while_one_is_open_extends_one_pause_from_the_first_open_request(clock):
+    records = [
+        record(1, "CaseOpened", "2024-03-04T09:00:00+07:00", procedure="REAL_ESTATE_DIFFICULTY", title="t"),
+        record(2, "SupplementRequested", "2024-03-06T09:00:00+07:00", reason="r"),
+        record(3, "SupplementRequested", "2024-03-08T09:00:00+07:00", reason="again"),
+    ]
+    casefile = fold_case(records, registry(clock), WorkingCalendar())
+    assert casefile.paused_since == date(2024, 3, 6)
+    assert casefile.due(date(2024, 3, 14)) == date(2024, 4, 2)  # 7..14 March: six working days
+    casefile.apply(record(4, "SupplementReceived", "2024-03-14T09:00:00+07:00"))
+    assert casefile.status() == "open"  # one receipt closes every open request
+    assert casefile.pauses == [(date(2024, 3, 6), date(2024, 3, 14))]
+    assert casefile.due(date(2024, 6, 1)) == date(2024, 4, 2)
+    assert casefile.snapshot(date(2024, 6, 1))["supplement_requests"] == 2
+
+
+def test_a_second_open_request_claiming_an_earlier_date_starts_the_pause_earlier(clock):
+    records = [
+        record(1, "CaseOpened", "2024-03-04T09:00:00+07:00", procedure="REAL_ESTATE_DIFFICULTY", title="t"),
+        record(2, "SupplementRequested", "2024-03-08T09:00:00+07:00", reason="r"),
+        record(3, "SupplementRequested", "2024-03-06T09:00:00+07:00", reason="recorded late"),
+        record(4, "SupplementReceived", "2024-03-14T09:00:00+07:00"),
+    ]
+    casefile = fold_case(records, registry(clock), WorkingCalendar())
+    assert casefile.pauses == [(date(2024, 3, 6), date(2024, 3, 14))]

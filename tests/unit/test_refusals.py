@@ -227,7 +227,7 @@ def test_the_same_id_with_different_content_is_refused_and_the_same_content_is_a
     first = desk.add(opened(id="k-1"))
     again = desk.add(opened(id="k-1"))
     assert again.duplicate and again.event == first.event
-    with pytest.raises(KeyConflict, match="'k-1' is already in the ledger for a different event"):
+    with pytest.raises(KeyConflict, match="'k-1' appears earlier in this batch \\(the same file or request\\) for a different event"):
         desk.add(opened(id="k-1", title="Khác"))
 
 
@@ -236,3 +236,93 @@ def test_a_refused_event_stages_nothing(desk):
     with pytest.raises(UnknownReference):
         desk.add(opened(procedure="NO_SUCH"))
     assert staged(desk) == before
+
+
+# --- A lead agency's act is judged against the lead in force at its claimed time (SPEC §4) ---------
+
+
+def _reassigned(desk: Desk, agency: str, official: str) -> None:
+    desk.add(lead(agency=agency, official=official, at="2024-03-11T09:00:00+07:00", reason="Điều chỉnh phân công"))
+
+
+def withdrawal(**fields):
+    return event("ConsultationWithdrawn", consultation="C1", reason="Không cần", by="sxd.nva", **fields)
+
+
+def test_an_act_claimed_before_a_reassignment_within_the_agency_recorded_earlier_is_accepted(desk_with_case):
+    _reassigned(desk_with_case, "SXD", "sxd.head")
+    desk_with_case.add(request(at="2024-03-06T10:00:00+07:00"))
+    desk_with_case.add(withdrawal(at="2024-03-07T10:00:00+07:00"))
+    desk_with_case.add(event("SupplementRequested", reason="Bổ sung", by="sxd.nva", at="2024-03-07T11:00:00+07:00"))
+    desk_with_case.add(event("SupplementReceived", by="sxd.nva", at="2024-03-08T11:00:00+07:00"))
+
+
+def test_an_act_claimed_before_a_move_to_another_agency_recorded_earlier_is_accepted(desk_with_case):
+    _reassigned(desk_with_case, "STNMT", "stnmt.ltb")
+    desk_with_case.add(request(at="2024-03-06T10:00:00+07:00"))
+    desk_with_case.add(event("ApologyIssued", reason="Chậm", new_due="2024-03-29", by="sxd.head",
+                             at="2024-03-08T10:00:00+07:00"))
+    desk_with_case.add(event("CaseResolved", outcome="answered", by="sxd.nva", at="2024-03-08T11:00:00+07:00"))
+
+
+def test_the_new_lead_agency_may_not_act_before_the_reassignment_it_claims(desk_with_case):
+    _reassigned(desk_with_case, "STNMT", "stnmt.ltb")
+    with pytest.raises(NotPermitted, match="only an official of the lead agency SXD"):
+        desk_with_case.add(request(to="SXD", by="stnmt.ltb", at="2024-03-06T10:00:00+07:00"))
+    desk_with_case.add(request(to="SXD", by="stnmt.ltb", at="2024-03-11T10:00:00+07:00"))
+
+
+def test_the_old_lead_agency_may_not_act_after_the_reassignment_it_claims(desk_with_case):
+    _reassigned(desk_with_case, "STNMT", "stnmt.ltb")
+    with pytest.raises(NotPermitted, match="only an official of the lead agency STNMT"):
+        desk_with_case.add(request(at="2024-03-12T10:00:00+07:00"))
+
+
+def test_a_lead_agency_act_claimed_before_every_lead_assignment_is_refused(desk):
+    desk.add(opened())
+    desk.add(lead(at="2024-03-05T09:00:00+07:00"))
+    with pytest.raises(OutOfOrder, match="before the lead was assigned"):
+        desk.add(request(at="2024-03-04T16:00:00+07:00"))
+
+
+def test_a_later_recorded_assignment_claiming_an_earlier_time_rules_the_acts_after_it(desk_with_case):
+    # SXD from 4 March 15:00; STNMT from 11 March; then an assignment recorded last but claimed
+    # 8 March gives the case back to SXD from 8 March until 11 March.
+    _reassigned(desk_with_case, "STNMT", "stnmt.ltb")
+    desk_with_case.add(lead(agency="SXD", official="sxd.head", at="2024-03-08T09:00:00+07:00", reason="Sửa phân công"))
+    desk_with_case.add(request(at="2024-03-09T10:00:00+07:00"))
+    with pytest.raises(NotPermitted, match="only an official of the lead agency STNMT"):
+        desk_with_case.add(request(consultation="C2", at="2024-03-12T10:00:00+07:00"))
+
+
+# --- Supplement requests (SPEC §4, 2026-12-01) ------------------------------------------------------
+
+
+def supplement_requested(at: str):
+    return event("SupplementRequested", reason="Bổ sung", by="sxd.nva", at=at)
+
+
+def supplement_received(at: str):
+    return event("SupplementReceived", by="sxd.nva", at=at)
+
+
+def test_a_second_supplement_request_while_one_is_open_is_recorded(desk_with_case):
+    desk_with_case.add(supplement_requested("2024-03-06T09:00:00+07:00"))
+    desk_with_case.add(supplement_requested("2024-03-08T09:00:00+07:00"))
+    desk_with_case.add(supplement_received("2024-03-14T09:00:00+07:00"))
+    with pytest.raises(InvalidState, match="no supplement request is open"):
+        desk_with_case.add(supplement_received("2024-03-15T09:00:00+07:00"))
+
+
+def test_a_supplement_receipt_with_none_open_is_refused(desk_with_case):
+    before = staged(desk_with_case)
+    with pytest.raises(InvalidState, match="no supplement request is open"):
+        desk_with_case.add(supplement_received("2024-03-06T09:00:00+07:00"))
+    assert staged(desk_with_case) == before
+
+
+def test_a_receipt_claimed_before_any_open_request_is_refused(desk_with_case):
+    desk_with_case.add(supplement_requested("2024-03-06T09:00:00+07:00"))
+    desk_with_case.add(supplement_requested("2024-03-08T09:00:00+07:00"))
+    with pytest.raises(OutOfOrder, match="before the supplement was requested"):
+        desk_with_case.add(supplement_received("2024-03-07T09:00:00+07:00"))

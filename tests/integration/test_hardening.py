@@ -1,0 +1,344 @@
+"""The hardening issue's holes, each pinned: trust anchored outside the store, no laundering
+command, damaged events named and never emptying the read models, proofs that bind what they
+show, no ledger conjured from a mistyped address, valid writers that win under contention."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ledger import Ledger
+from ledger.cli import main
+from ledger.integrity.keys import SigningKey, b64
+from tests.builders import lines, opened, registry_lines
+from tests.conftest import EXAMPLES
+from tests.integration.test_integrity import raw_sql
+
+WORKED = (EXAMPLES / "national-day-2024.jsonl").read_text(encoding="utf-8").splitlines()
+
+
+def cli(url: str, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(main, ["--db", url, *args], env=env, input=stdin, catch_exceptions=False)
+
+
+def write(path: Path, content: list[str]) -> str:
+    path.write_text("\n".join(content) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def shift_claimed_time(ledger: Ledger, position: int, days: int) -> None:
+    """An attacker with the database's password rewrites one event's claimed time."""
+    with raw_sql(ledger) as sql:
+        (state,) = sql("SELECT state FROM {table} WHERE {position} = %s", position)[0]
+        body = json.loads(bytes(state))
+        moved = datetime.fromisoformat(body["at"]["_data_"]) - timedelta(days=days)
+        body["at"]["_data_"] = moved.isoformat()
+        sql("UPDATE {table} SET state = %s WHERE {position} = %s", json.dumps(body).encode(), position)
+
+
+# --- 1. trust is anchored outside the store --------------------------------------------------------
+
+
+def test_a_store_signed_by_another_key_is_not_intact_even_when_that_key_is_named_for_another(
+        store_url, clock, tmp_path):
+    """F's database under A's key file: every checkpoint is F's, which nobody here vouches for."""
+    f_key, a_key = tmp_path / "f.key", tmp_path / "a.key"
+    with Ledger(store_url, clock=clock, key_file=f_key) as f:
+        assert f.import_lines(WORKED).refused == []
+    a_public = b64(SigningKey.create(a_key).public_bytes)
+    as_a = {"LEDGER_KEY_FILE": str(a_key)}
+    for extra in ([], ["--trusted-key", a_public]):
+        result = cli(store_url, "verify", *extra, env=as_a)
+        assert result.exit_code == 1 and "NOT intact" in result.stderr
+        f_id = SigningKey.load(f_key).id
+        assert f"signed by key {f_id}, which is not trusted" in result.stderr
+        assert f"{SigningKey.load(a_key).id} (the local key file)" in result.stderr
+    shown = cli(store_url, "key", "show", env=as_a)
+    assert shown.exit_code == 1 and "NOT the key this store was signed with" in shown.stderr
+    f_public = b64(SigningKey.load(f_key).public_bytes)
+    assert cli(store_url, "verify", "--trusted-key", f_public, env=as_a).exit_code == 0
+    trusted = tmp_path / "trusted.txt"
+    trusted.write_text(f"# the city's instance key\n{f_public}\n", encoding="utf-8")
+    assert cli(store_url, "verify", env={**as_a, "LEDGER_TRUSTED_KEYS": str(trusted)}).exit_code == 0
+
+
+def test_with_no_trusted_key_at_all_verify_cannot_say_intact(sqlite_url, clock, tmp_path):
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED).refused == []
+    result = cli(sqlite_url, "verify", env={"LEDGER_KEY_FILE": str(tmp_path / "absent.key")})
+    assert result.exit_code == 1 and "no trusted key" in result.stderr
+
+
+def test_a_malformed_trusted_key_is_bad_input(sqlite_url, clock):
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        ledger.import_lines(WORKED)
+    result = cli(sqlite_url, "verify", "--trusted-key", "not-a-key")
+    assert result.exit_code == 2 and "not a base64 public key" in result.stderr
+
+
+# --- 2. no command launders tampering ------------------------------------------------------------
+
+
+def test_no_sequence_of_commands_turns_a_tampered_store_into_an_intact_one(store_url, clock, tmp_path):
+    """Two lines, an export, eleven more; the last event's claimed time moved three days earlier."""
+    with Ledger(store_url, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED[:2]).refused == []
+        list(ledger.export_lines())
+        assert ledger.import_lines(WORKED[2:13]).refused == []
+        before = [r for r in ledger.projections.facts() if r.position == 13]
+        shift_claimed_time(ledger, 13, days=3)
+    assert cli(store_url, "verify").exit_code == 1
+    rebuilt = cli(store_url, "rebuild")
+    assert rebuilt.exit_code == 1 and "position 13" in rebuilt.stderr and "Traceback" not in rebuilt.output
+    for command in (["worker", "--once"], ["import", write(tmp_path / "more.jsonl", WORKED[13:14])],
+                    ["export", "-o", str(tmp_path / "out.jsonl")], ["rebuild"]):
+        cli(store_url, *command)
+        for check in (["verify"], ["verify", "--full"]):
+            result = cli(store_url, *check)
+            assert result.exit_code == 1 and "position 13" in result.stderr, (command, check, result.output)
+    with Ledger(store_url, clock=clock) as ledger:  # the read models were never rebuilt from the forgery
+        assert [r for r in ledger.projections.facts() if r.position == 13] == before
+    exported = cli(store_url, "export")
+    assert exported.exit_code == 1 and "position 13" in exported.stderr
+
+
+def test_a_writer_without_the_key_leaves_events_reported_unsigned_until_the_key_holder_signs(
+        sqlite_url, clock, tmp_path):
+    with Ledger(sqlite_url, clock=clock) as owner:
+        assert owner.import_lines(lines(*registry_lines())).refused == []
+        trusted = owner.key_file_public
+    assert trusted is not None
+    with Ledger(sqlite_url, clock=clock, key_file=tmp_path / "none.key") as keyless:
+        assert keyless.import_lines(lines(opened())).refused == []
+    result = cli(sqlite_url, "verify", "--trusted-key", trusted, env={"LEDGER_KEY_FILE": str(tmp_path / "none.key")})
+    assert result.exit_code == 0 and "1 later event(s) are NOT yet under a signed checkpoint" in result.output
+    strict = cli(sqlite_url, "verify", "--strict", "--trusted-key", trusted,
+                 env={"LEDGER_KEY_FILE": str(tmp_path / "none.key")})
+    assert strict.exit_code == 1
+    assert cli(sqlite_url, "worker", "--once").exit_code == 0  # where the key is: signs what it can vouch for
+    assert cli(sqlite_url, "verify", "--strict").exit_code == 0
+
+
+def test_a_keyless_writers_forged_event_is_never_signed_by_the_key_holder(sqlite_url, clock, tmp_path):
+    with Ledger(sqlite_url, clock=clock) as owner:
+        assert owner.import_lines(lines(*registry_lines())).refused == []
+    with Ledger(sqlite_url, clock=clock, key_file=tmp_path / "none.key") as keyless:
+        assert keyless.import_lines(lines(opened())).refused == []
+        position = keyless.event_count()
+        shift_claimed_time(keyless, position, days=3)  # altered while nothing vouched for it yet
+    with Ledger(sqlite_url, clock=clock) as owner:
+        signed_before = len(owner.recorder.stored_checkpoints())
+        assert owner.recorder.sign_pending() is None
+        assert len(owner.recorder.stored_checkpoints()) == signed_before
+        result = owner.verify()
+        assert not result.ok and result.first is not None and result.first.position == position
+
+
+# --- 3. a damaged event is named, and the read models stay ---------------------------------------
+
+
+def test_an_event_that_no_longer_reads_back_is_named_by_every_command_and_the_read_models_stay(store_url, clock):
+    with Ledger(store_url, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED).refused == []
+        before = ledger.projections.table_rows()
+        with raw_sql(ledger) as sql:
+            sql("UPDATE {table} SET state = %s WHERE {position} = %s", b"\x00not json at all", 12)
+    for command in (["rebuild"], ["verify"], ["verify", "--full"], ["export"], ["history", "HCM-2024-0901"]):
+        result = cli(store_url, *command)
+        assert result.exit_code == 1, (command, result.output)
+        assert "position 12" in result.stderr and "Traceback" not in result.output, command
+    violations = cli(store_url, "violations", "--format", "json")
+    assert violations.exit_code == 0 and "Traceback" not in violations.output
+    with Ledger(store_url, clock=clock) as ledger:
+        assert ledger.projections.table_rows() == before
+
+
+# --- 4. proofs bind what they show ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field, value", [
+    ("type", "CaseResolved"), ("at", "2024-01-01T00:00:00+07:00"), ("recorded", "2024-01-01T00:00:00+00:00"),
+    ("event", "00000000-0000-0000-0000-000000000000"), ("case", "HCM-OTHER"), ("position", 999),
+])
+def test_a_proof_with_any_shown_field_edited_is_not_proved(sqlite_url, clock, tmp_path, field, value):
+    from ledger.integrity.proofs import check_proof
+
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED).refused == []
+        proof = ledger.prove("HCM-2024-0901")
+    assert check_proof(proof).ok
+    edited = json.loads(json.dumps(proof))
+    if field == "case":
+        edited["case"] = value
+    else:
+        edited["events"][2][field] = value
+    result = check_proof(edited)
+    assert not result.ok and any("NOT PROVED" in line for line in result.lines)
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(edited), encoding="utf-8")
+    assert CliRunner().invoke(main, ["check-proof", str(path)]).exit_code == 1
+
+
+# --- 6. a mistyped address is never an empty, intact ledger -------------------------------------
+
+
+READING_COMMANDS = (["verify"], ["violations"], ["delays"], ["scorecard", "--from", "2024-01-01", "--to",
+                    "2024-12-31"], ["history", "HCM-1"], ["export"], ["key", "show"], ["prove", "HCM-1"],
+                    ["rebuild"], ["worker", "--once"])
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS, ids=lambda c: c[0])
+def test_a_command_that_only_reads_refuses_a_store_that_does_not_exist(tmp_path, command):
+    missing = tmp_path / "no" / "such" / "dir" / "x.db"
+    key = tmp_path / "key" / "ledger.key"
+    result = cli(f"sqlite:///{missing}", *command, env={"LEDGER_KEY_FILE": str(key)})
+    assert result.exit_code == 2 and f"no ledger at sqlite:///{missing}" in result.stderr
+    assert not (tmp_path / "no").exists() and not key.exists()
+
+
+@pytest.mark.postgres
+def test_a_command_that_only_reads_refuses_a_postgresql_schema_that_does_not_exist(postgres_url):
+    result = cli(postgres_url, "verify")
+    assert result.exit_code == 2 and "no ledger at" in result.stderr and ":ledger@" not in result.stderr
+    assert cli(postgres_url, "init", "--bare").exit_code == 0
+    assert cli(postgres_url, "verify").exit_code == 0
+
+
+def test_init_creates_the_store_that_the_readers_then_open(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new' / 'x.db'}"
+    assert cli(url, "init", "--bare").exit_code == 0
+    assert cli(url, "verify").exit_code == 0
+
+
+# --- 7. valid writers win under contention -------------------------------------------------------
+
+
+STARTER = "import sys, time; t = float(sys.argv[1]); time.sleep(max(0.0, t - time.time()));" \
+          " from ledger.cli import main; main(sys.argv[2:])"
+
+
+def test_eight_concurrent_imports_of_registry_events_all_succeed(store_url, clock, tmp_path, key_file):
+    with Ledger(store_url, clock=clock) as ledger:
+        assert ledger.import_lines(lines(*registry_lines())).refused == []
+        start_count = ledger.event_count()
+    files = []
+    for n in range(8):
+        event = {"type": "AgencyRegistered", "agency": f"X{n}", "name": f"Cơ quan {n}", "name_en": f"Agency {n}",
+                 "kind": "other", "mandate": ["coordination"], "at": "2024-01-03T08:00:00+07:00", "id": f"x-{n}"}
+        files.append(write(tmp_path / f"x{n}.jsonl", lines(event)))
+    go = f"{time.time() + 4:.3f}"
+    env = {"LEDGER_KEY_FILE": str(key_file), "PATH": "/usr/bin:/bin"}
+    writers = [subprocess.Popen([sys.executable, "-c", STARTER, go, "--db", store_url, "import", path],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+               for path in files]
+    outcomes = []
+    for writer in writers:
+        _, err = writer.communicate(timeout=120)
+        outcomes.append((writer.returncode, err))
+    assert [code for code, _ in outcomes] == [0] * 8, outcomes
+    with Ledger(store_url, clock=clock) as ledger:
+        assert ledger.event_count() == start_count + 8 == sum(1 for _ in ledger.records())
+        assert sorted(r.key for r in ledger.records() if r.key) == [f"x-{n}" for n in range(8)]
+        assert ledger.verify().ok
+
+
+def test_a_conflict_that_outlasts_every_retry_exits_3_and_says_retrying_is_safe(sqlite_url, clock, monkeypatch):
+    from ledger import application
+    from ledger.batch import Batch
+    from ledger.domain.errors import ConcurrentAppend
+
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        ledger.import_lines(lines(*registry_lines()))
+
+    def always_conflicts(self: Batch) -> Any:
+        raise ConcurrentAppend("another writer changed the same case or registry at the same time")
+
+    monkeypatch.setattr(Batch, "commit", always_conflicts)
+    monkeypatch.setattr(application, "RETRY_DELAY", 0.0)
+    result = CliRunner().invoke(main, ["--db", sqlite_url, "import", "-"], input="\n".join(lines(opened())) + "\n")
+    assert result.exit_code == 3 and "retrying is safe" in result.stderr and "nothing was appended" in result.stderr
+
+
+# --- 9. what a newcomer saw ----------------------------------------------------------------------
+
+
+def test_verify_says_when_the_read_models_are_behind_the_log(sqlite_url, clock):
+    from ledger import parse_event
+
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        ledger.import_lines(lines(*registry_lines()))
+        batch = ledger.batch()  # appended, then the process was killed before the read models caught up
+        batch.add(parse_event(opened()), source="import")
+        batch.commit()
+    result = cli(sqlite_url, "verify")
+    assert result.exit_code == 0 and "the read models are behind the log" in result.output
+
+
+def test_the_worker_says_what_it_caught_up_and_when_it_idles(sqlite_url, clock):
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        ledger.import_lines(lines(*registry_lines()))
+    result = cli(sqlite_url, "worker", "--once")
+    assert result.exit_code == 0 and "read models at position" in result.output and "up to date" in result.output
+
+
+def test_prove_says_where_it_wrote(sqlite_url, clock, tmp_path):
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        ledger.import_lines(WORKED)
+    out = tmp_path / "p.json"
+    result = cli(sqlite_url, "prove", "HCM-2024-0901", "-o", str(out))
+    assert result.exit_code == 0 and f"written to {out}" in result.stderr and out.exists()
+
+
+@pytest.mark.parametrize("option, value", [("--agency", "ZZZ"), ("--rule", "NO_SUCH_RULE")])
+def test_an_unknown_agency_or_rule_filter_is_refused(sqlite_url, clock, option, value):
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        ledger.import_lines(WORKED)
+    result = cli(sqlite_url, "violations", option, value)
+    assert result.exit_code == 2 and value in result.output
+
+
+@pytest.mark.postgres
+def test_init_on_postgresql_never_prints_the_password(postgres_url):
+    result = cli(postgres_url, "init", "--bare")
+    assert result.exit_code == 0 and "ledger:ledger@" not in result.output and "***" in result.output
+
+
+# --- 11. PostgreSQL takes a large import ---------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_postgresql_imports_fifty_thousand_events_in_one_all_or_nothing_import(postgres_url, clock):
+    cases = []
+    for n in range(25_000):
+        cases.append(opened(case=f"HCM-{n:05d}", id=f"o-{n}"))
+        cases.append({"type": "LeadAssigned", "case": f"HCM-{n:05d}", "agency": "SXD", "official": "sxd.nva",
+                      "by": "vp.clerk", "at": "2024-03-04T15:00:00+07:00", "id": f"l-{n}"})
+    with Ledger(postgres_url, clock=clock) as ledger:
+        assert ledger.import_lines(lines(*registry_lines())).refused == []
+        report = ledger.import_lines(lines(*cases))
+        assert report.refused == [] and report.appended == 50_000
+        assert ledger.event_count() == 50_000 + len(registry_lines())
+        assert ledger.verify().ok
+
+
+def test_a_report_whose_checkpoint_no_trusted_key_signed_is_not_verified(sqlite_url, clock, tmp_path):
+    signer = tmp_path / "f.key"
+    with Ledger(sqlite_url, clock=clock, key_file=signer) as ledger:
+        assert ledger.import_lines(WORKED).refused == []
+        report = ledger.report("delays", {"as_of": "2024-09-30", "by": "agency"})
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    elsewhere = {"LEDGER_KEY_FILE": str(tmp_path / "absent.key")}
+    refused = cli(sqlite_url, "verify-report", str(path), env=elsewhere)
+    assert refused.exit_code == 1 and "which is not trusted" in refused.output
+    public = b64(SigningKey.load(signer).public_bytes)
+    accepted = cli(sqlite_url, "verify-report", str(path), "--trusted-key", public, env=elsewhere)
+    assert accepted.exit_code == 0 and "rows recomputed and confirmed" in accepted.output
