@@ -410,10 +410,9 @@ class Ledger:
         head = self.recorder.tree_head()
         if head.size == 0 and self.signer is not None:
             return signed(0, EMPTY_ROOT, self.clock().astimezone().isoformat(), self.signer)
-        at_head = [c for c in self.recorder.stored_checkpoints() if c.size == head.size and c.signature_ok()]
-        mine = [c for c in at_head if self.signer is not None and c.public_key == b64(self.signer.public_bytes)]
-        if mine or at_head:
-            return (mine or at_head)[-1]
+        latest = self.recorder.latest_checkpoint()
+        if latest is not None and latest.size == head.size and latest.signature_ok():
+            return latest
         if self.signer is None:
             raise StoreError(f"the last events are not under a signed checkpoint and this process has no key at"
                              f" {self.key_path} to sign one; run this where the instance key is")

@@ -90,6 +90,9 @@ class LedgerRecorder(Protocol):
     def stored_checkpoints(self) -> list[Checkpoint]:
         """Every signed checkpoint, by size."""
 
+    def latest_checkpoint(self) -> Checkpoint | None:
+        """The checkpoint of the largest size."""
+
     def sign_pending(self) -> Checkpoint | None:
         """Sign the head over events a keyless writer appended, if the stored tree is vouched for."""
 
@@ -163,6 +166,9 @@ class _SealMixin:
         the stored tree still agrees with the last checkpoint this key signed."""
         if self.signer is None:
             return None
+        head, latest = self.tree_head(), self.latest_checkpoint()
+        if head.size == 0 or (latest is not None and latest.size >= head.size):
+            return None  # nothing unsigned: no write transaction (a read first, as most catch-ups end here)
         with self._write_cursor() as cursor:
             cursor.execute(self._sql("SELECT size, position, frontier FROM {p}ledger_tree WHERE id = 1"))
             row = cursor.fetchone()
@@ -176,6 +182,17 @@ class _SealMixin:
 
     def _write_cursor(self) -> Any:
         raise NotImplementedError
+
+    def _read_cursor(self) -> Any:
+        raise NotImplementedError
+
+    def tree_head(self) -> TreeHead:
+        raise NotImplementedError
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        """The checkpoint of the largest size (one row, however many appends were signed)."""
+        with self._read_cursor() as cursor:
+            return self._latest_checkpoint(cursor)
 
     def _insert_checkpoint(self, cursor: Any, c: Checkpoint) -> None:
         self._insert_rows(cursor, "checkpoints (size, root, time, public_key, signature)",
@@ -300,6 +317,11 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
         return [RawEvent(r[0], str(r[1]), r[2], str(r[3]), bytes(r[4] or b"")) for r in cursor.fetchall()]
 
     @contextmanager
+    def _read_cursor(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            yield c
+
+    @contextmanager
     def _write_cursor(self) -> Iterator[Any]:
         with self.datastore.get_connection(commit=True) as conn, conn.transaction(commit=True) as c:
             # Take the write lock before reading, as an append does.
@@ -419,6 +441,12 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
         cursor.execute(self._events_query("WHERE notification_id > %s AND notification_id <= %s"
                                           " ORDER BY notification_id"), (after, upto))
         return [RawEvent(int(r[0]), str(r[1]), int(r[2]), str(r[3]), bytes(r[4] or b"")) for r in cursor.fetchall()]
+
+    @contextmanager
+    def _read_cursor(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.row_factory = _tuples
+            yield curs
 
     @contextmanager
     def _write_cursor(self) -> Iterator[Any]:
