@@ -29,9 +29,10 @@ from .batch import Batch, Outcome
 from .calendar import LOCAL_TZ, WorkingCalendar
 from .domain.case import case_id
 from .domain.casefile import fold_case, history_steps
-from .decoding import check_sealed, decode_event, decode_record
+from .decoding import check_nothing_after, check_sealed, decode_event, decode_record, select_notifications
 from .domain.errors import (
     ConcurrentAppend,
+    CorruptEvent,
     InvalidField,
     LedgerError,
     NoLedger,
@@ -47,11 +48,12 @@ from .domain.values import parse_timestamp
 from .integrity.keys import SigningKey, b64
 from .interchange import dumps, read_lines, to_line
 from .integrity.checkpoint import Checkpoint, check_export_checkpoint, signed
-from .integrity.merkle import EMPTY_ROOT
+from .integrity.merkle import EMPTY_ROOT, root_of
 from .integrity.merkle import raw_leaf as leaf_of
 from .integrity.proofs import build_proof, raw_event_dict
 from .integrity.seal import stored_leaf
 from .integrity.trust import trusted_keys as anchored_keys
+from .integrity.watermark import Watermark
 from .integrity.reports import calendar_version_of, compute_rows, shaped_rows, verify_report
 from .integrity.reports import envelope as report_envelope
 from .integrity.verify import Verification
@@ -158,6 +160,9 @@ class Ledger:
                 self.signer = self._signing_key(create)
                 self.recorder.signer = self.signer
                 self.recorder.clock = self.clock
+                # What this key signed for this store, remembered beside the key file (outside the store).
+                self.watermark = Watermark(self.key_path, self.config.address()) if self.key_file_public else None
+                self.recorder.watermark = self.watermark if self.signer is not None else None
                 self.projections = Projections(self)
         except LedgerError:
             self.app.close()
@@ -347,7 +352,8 @@ class Ledger:
         """Load an export into an empty store, keeping recorded times, sources and event ids.
 
         The export's closing signed checkpoint must verify, and the events must rebuild its root
-        exactly, before anything is saved; `trusted_key` (base64) pins whose signature it must be."""
+        exactly, before anything is saved. The signature must be a trusted key's: `trusted_key`
+        (base64) when given, else the key file's or one listed in LEDGER_TRUSTED_KEYS."""
         if self.event_count():
             raise StoreError("restore needs an empty store; this one already holds events")
         report = ImportReport()
@@ -381,7 +387,9 @@ class Ledger:
                 stored_leaf(s.topic, s.originator_id, s.originator_version, s.state)
                 for s in (self.app.mapper.to_stored_event(e) for e in batch.staged)
             ]
-            problem = check_export_checkpoint(leaves, checkpoint, trusted_key)
+            trusted = ({trusted_key: "named with --trusted-key"} if trusted_key is not None
+                       else self.trusted_keys())
+            problem = check_export_checkpoint(leaves, checkpoint, trusted)
             if problem:
                 report.refused.append((report.lines, problem))
         if not report.refused:
@@ -408,6 +416,8 @@ class Ledger:
         only an existing checkpoint at the head will do: we never sign or vouch for less."""
         self.projections.catch_up()
         head = self.recorder.tree_head()
+        if head.size == 0 and self.recorder.max_notification_id():
+            raise CorruptEvent(None, "the store holds events but its tree head (ledger_tree) is gone")
         if head.size == 0 and self.signer is not None:
             return signed(0, EMPTY_ROOT, self.clock().astimezone().isoformat(), self.signer)
         latest = self.recorder.latest_checkpoint()
@@ -427,6 +437,7 @@ class Ledger:
         checkpoint = self.head_checkpoint()
         raws = list(self.recorder.raw_events())
         leaves = [(raw.position, leaf_of(raw)) for raw in raws]
+        self._check_covers(checkpoint, leaves)
         events = [{**raw_event_dict(raw, records[raw.position]), "position": raw.position}
                   for raw in raws if raw.position in records]
         return build_proof(case, checkpoint, leaves, events)
@@ -443,9 +454,24 @@ class Ledger:
         every row."""
         return verify_report(self, text, trusted_keys)
 
+    def _check_covers(self, checkpoint: Checkpoint, leaves: list[tuple[int, bytes]]) -> None:
+        """The checkpoint must be the root of the log's first `size` events and their sealed leaves:
+        nothing goes out under a checkpoint that does not cover it."""
+        sealed = self.recorder.stored_leaves()
+        for (position, leaf), (sealed_position, _, sealed_leaf) in zip(leaves, sealed, strict=False):
+            if position != sealed_position or leaf.hex() != sealed_leaf:
+                raise CorruptEvent(min(position, sealed_position), "the log differs here from what was sealed")
+        if len(sealed) != len(leaves) or len(leaves) < checkpoint.size:
+            raise CorruptEvent(None, f"the log holds {len(leaves)} events, {len(sealed)} were sealed and the"
+                                     f" checkpoint covers {checkpoint.size}")
+        if root_of(leaf for _, leaf in leaves[: checkpoint.size]).hex() != checkpoint.root:
+            raise CorruptEvent(None, f"the events do not match the checkpoint at size {checkpoint.size}")
+
     def export_lines(self) -> Iterator[str]:
-        """The whole ledger as JSON Lines, closed by a checkpoint signed now over exactly those events."""
+        """The whole ledger as JSON Lines, closed by a checkpoint signed now over exactly those events
+        (checked against the events themselves before a line is written)."""
         checkpoint = self.head_checkpoint()
+        self._check_covers(checkpoint, [(raw.position, leaf_of(raw)) for raw in self.recorder.raw_events()])
         for count, record in enumerate(self.records(), start=1):
             if count > checkpoint.size:
                 break
@@ -536,20 +562,28 @@ class Ledger:
         """Every stored event in log order."""
         position = start - 1
         while True:
-            notifications = self.app.recorder.select_notifications(
-                start=position, limit=batch_size, inclusive_of_start=False
-            ) if position else self.app.recorder.select_notifications(start=None, limit=batch_size)
+            notifications = select_notifications(self.recorder, position, batch_size)
             if not notifications:
+                check_nothing_after(self.recorder, position)
                 return
-            check_sealed(self.recorder, notifications)
+            check_sealed(self.recorder, notifications, after=position)
             for notification in notifications:
                 yield decode_record(self.app.mapper, notification)
             position = notifications[-1].id
 
     def stream_records(self, aggregate_id: UUID) -> list[EventRecord]:
         """One aggregate's events, in log order."""
+        raws = self.recorder.select_events_raw(aggregate_id)
+        if not raws:
+            return []
+        sealed = {p: leaf for p, _, leaf in self.recorder.stored_leaves(after=min(r.position for r in raws) - 1,
+                                                                           upto=max(r.position for r in raws))}
         records = []
-        for raw in self.recorder.select_events_raw(aggregate_id):
+        for expected, raw in enumerate(raws, start=1):
+            if raw.version != expected:
+                raise CorruptEvent(raw.position, f"event {expected} of this stream is missing (deleted outside the ledger?)")
+            if sealed.get(raw.position) != leaf_of(raw).hex():
+                raise CorruptEvent(raw.position, "the stored event's bytes differ from those sealed when it was appended")
             stored = StoredEvent(UUID(raw.originator_id), raw.version, raw.topic, raw.state)
             records.append(EventRecord.from_event(decode_event(self.app.mapper, stored, raw.position), raw.position))
         return records

@@ -18,6 +18,7 @@ from .application import ImportReport, Ledger
 from .calendar import LOCAL_TZ
 from .domain.errors import ConcurrentAppend, CorruptEvent, LedgerError, Refused
 from .domain.values import parse_date, parse_timestamp
+from .integrity.keys import b64
 from .demo import DEFAULT_REGISTRY
 from .reports import render
 from .rules.scoring import delay_json
@@ -345,8 +346,10 @@ def worker(ctx: click.Context, interval: float, once: bool) -> None:
     import time as clock
 
     ledger = _ledger(ctx)
+    signing = (f"holds the instance key {ledger.signer.id} and signs what it can vouch for" if ledger.signer
+               else "holds no instance key and signs nothing")
     click.echo(f"worker on {ledger.config.display_url()}: read models at position {ledger.projections.position()}"
-               f" of {ledger.event_count()}; {'signing with key ' + ledger.signer.id if ledger.signer else 'not signing (no key)'}")
+               f" of {ledger.event_count()}; {signing}")
     idle = False
     while True:
         applied = ledger.projections.catch_up()
@@ -355,6 +358,12 @@ def worker(ctx: click.Context, interval: float, once: bool) -> None:
             idle = False
         elif not idle:
             click.echo("up to date" + ("" if once else f"; polling every {interval:g} s"))
+            latest = ledger.recorder.latest_checkpoint()
+            unsigned = ledger.event_count() - (latest.size if latest else 0)
+            if unsigned > 0:
+                click.echo(f"{unsigned} event(s) are not under a signed checkpoint"
+                           + ("; this key will not vouch for them: run `ledger verify`" if ledger.signer
+                              else " (no key here to sign them)"), err=True)
             idle = True
         if once:
             return
@@ -471,16 +480,26 @@ def prove(ctx: click.Context, case: str, output: str | None) -> None:
 
 @main.command("check-proof")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("--trusted-key", help="Base64 public key the checkpoint must be signed with.")
-def check_proof_command(file: str, trusted_key: str | None) -> None:
+@click.option("--trusted-key", "trusted", multiple=True,
+              help="Trust checkpoints signed by this base64 public key (besides the local key file's).")
+def check_proof_command(file: str, trusted: tuple[str, ...]) -> None:
     """Check an inclusion proof without any database; exit 1 if any event is not proved."""
+    import os
+    from pathlib import Path
+
+    from .domain.errors import InvalidField
+    from .integrity.keys import SigningKey
     from .integrity.proofs import check_proof
+    from .integrity.trust import trusted_keys
+    from .interchange import parse_document
 
     try:
-        data = json.loads("".join(_read(file)))
-    except json.JSONDecodeError as error:
-        raise click.BadParameter(f"not JSON: {error}", param_hint="FILE") from None
-    result = check_proof(data, trusted_key=trusted_key)
+        data = parse_document("".join(_read(file)))
+    except InvalidField as error:
+        raise click.BadParameter(str(error), param_hint="FILE") from None
+    key_path = Path(os.environ.get("LEDGER_KEY_FILE") or "ledger.key")
+    local = b64(SigningKey.load(key_path).public_bytes) if key_path.is_file() else None
+    result = check_proof(data, trusted=trusted_keys(local, trusted))
     for line in result.lines:
         click.echo(line)
     if not result.ok:

@@ -217,6 +217,23 @@ def parse_line(text: str) -> Any:
     return obj
 
 
+def parse_document(text: str) -> Any:
+    """A whole JSON document (a proof, a report), read as strictly as a line: no duplicate keys,
+    no NaN, bounded numbers and depth, no unstorable strings; raises `InvalidField`."""
+    try:
+        obj = _DECODER.decode(text)
+    except json.JSONDecodeError as error:
+        raise InvalidField(f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+    except _Hostile as error:
+        raise InvalidField(str(error)) from None
+    except (RecursionError, ValueError) as error:
+        raise InvalidField(f"not valid JSON ({shown(str(error)) if isinstance(error, ValueError) else 'too deep'})") from None
+    problem = _problem(obj)
+    if problem is not None:
+        raise InvalidField(problem)
+    return obj
+
+
 def read_lines(lines: Iterable[str]) -> Iterator[Line]:
     """Parse JSON Lines; blank lines are skipped, a bad line is reported with its number.
 

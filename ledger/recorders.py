@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from threading import local
 from datetime import datetime, timezone
 from typing import Any, Protocol
 from uuid import UUID
@@ -29,6 +30,7 @@ from .integrity.checkpoint import Checkpoint, signed
 from .integrity.keys import b64
 from .integrity.merkle import Frontier, raw_leaf
 from .integrity.seal import Signer, TreeHead, seal
+from .integrity.watermark import Watermark
 from .store import APPEND_ONLY, KeyRow, RawEvent
 
 #: Rows per INSERT on PostgreSQL: far below the size at which a pipelined array hangs.
@@ -64,6 +66,7 @@ class LedgerRecorder(Protocol):
 
     signer: Signer | None
     clock: Callable[[], datetime]
+    watermark: Watermark | None
 
     def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
         """For each known key: (digest, aggregate id, version)."""
@@ -102,6 +105,8 @@ class _SealMixin:
 
     signer: Signer | None = None
     clock: Callable[[], datetime] = staticmethod(utc_now)  # type: ignore[assignment]
+    #: The largest tree this key signed for this store, remembered outside it (set with the signer).
+    watermark: Watermark | None = None
     _p = ""
     _m = "?"
 
@@ -121,12 +126,29 @@ class _SealMixin:
         )
         if result.checkpoint is not None:
             self._insert_checkpoint(cursor, result.checkpoint)
+            self._signed().checkpoint = result.checkpoint
+
+    def _signed(self) -> Any:
+        """This thread's checkpoint signed in the open transaction, remembered once it commits."""
+        state = self.__dict__.setdefault("_signed_state", local())
+        if not hasattr(state, "checkpoint"):
+            state.checkpoint = None
+        return state
+
+    def _remember_signed(self) -> None:
+        state = self._signed()
+        checkpoint, state.checkpoint = state.checkpoint, None
+        if checkpoint is not None and self.watermark is not None:
+            self.watermark.advance(checkpoint.size, checkpoint.root, checkpoint.time)
 
     def _vouched(self, cursor: Any, head: TreeHead) -> bool:
         """May this process sign a tree that extends `head`? Only if the latest checkpoint was
         signed with its own key and the stored tree still agrees with it: so a signer never
         vouches for history that was altered, or whose checkpoints were deleted, behind its back.
         An empty tree needs no vouching; a gap left by a keyless writer is checked in full."""
+        mark = self.watermark.read() if self.watermark is not None else None
+        if mark is not None and not self._still_signed(cursor, mark.size, mark.root):
+            return False  # this key signed more than the store now shows: checkpoints deleted, or rolled back
         if head.size == 0:
             return True
         latest = self._latest_checkpoint(cursor)
@@ -150,6 +172,11 @@ class _SealMixin:
             if gap.pop(raw.position, None) != raw_leaf(raw).hex():
                 return False
         return not gap
+
+    def _still_signed(self, cursor: Any, size: int, root: str) -> bool:
+        cursor.execute(self._sql("SELECT root FROM {p}checkpoints WHERE size = {m}"), (size,))
+        row = cursor.fetchone()
+        return row is not None and row[0] == root
 
     def _latest_checkpoint(self, cursor: Any) -> Checkpoint | None:
         cursor.execute(self._sql(
@@ -178,7 +205,9 @@ class _SealMixin:
                 return None
             checkpoint = signed(head.size, head.root(), self.clock().astimezone().isoformat(), self.signer)
             self._insert_checkpoint(cursor, checkpoint)
-            return checkpoint
+        if self.watermark is not None:
+            self.watermark.advance(checkpoint.size, checkpoint.root, checkpoint.time)
+        return checkpoint
 
     def _write_cursor(self) -> Any:
         raise NotImplementedError
@@ -233,6 +262,12 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
             statements.extend(_sqlite_append_only(table))
         return statements
 
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        self._signed().checkpoint = None
+        ids = super().insert_events(stored_events, **kwargs)
+        self._remember_signed()  # only once the transaction has committed
+        return ids
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
@@ -282,7 +317,7 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
             if not rows:
                 return
             for row in rows:
-                yield RawEvent(row[0], str(row[1]), row[2], str(row[3]), bytes(row[4] or b""))
+                yield RawEvent(row[0], str(row[1]), row[2], str(row[3]), _blob(row[4]))
             after = rows[-1][0]
 
     def select_events_raw(self, originator_id: UUID) -> list[RawEvent]:
@@ -292,7 +327,7 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
                 " WHERE originator_id=? ORDER BY originator_version",
                 (originator_id.hex,),
             )
-            return [RawEvent(r[0], str(r[1]), r[2], str(r[3]), bytes(r[4] or b"")) for r in c.fetchall()]
+            return [RawEvent(r[0], str(r[1]), r[2], str(r[3]), _blob(r[4])) for r in c.fetchall()]
 
     def stored_leaves(self, after: int = 0, upto: int | None = None) -> list[tuple[int, int, str]]:
         with self.datastore.transaction(commit=False) as c:
@@ -314,7 +349,7 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
             " WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
             (after, upto),
         )
-        return [RawEvent(r[0], str(r[1]), r[2], str(r[3]), bytes(r[4] or b"")) for r in cursor.fetchall()]
+        return [RawEvent(r[0], str(r[1]), r[2], str(r[3]), _blob(r[4])) for r in cursor.fetchall()]
 
     @contextmanager
     def _read_cursor(self) -> Iterator[Any]:
@@ -369,6 +404,7 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
         if not stored_events:
             return []
         ids: list[int] = []
+        self._signed().checkpoint = None
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._lock_table(curs)
             self._notify_channel(curs)
@@ -385,6 +421,7 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
             self._insert_rows(curs, "ledger_keys (key, digest, originator_id, originator_version)",
                               [(k, d, UUID(o), v) for k, d, o, v in keys])
             self._seal(curs, stored_events, ids)
+        self._remember_signed()  # only once the transaction has committed
         return ids
 
     def _insert_rows(self, cursor: Any, target: str, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -410,7 +447,7 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
     @staticmethod
     def _raw(row: Any) -> RawEvent:
         return RawEvent(row["notification_id"], str(row["originator_id"]), row["originator_version"],
-                        str(row["topic"]), bytes(row["state"] or b""))
+                        str(row["topic"]), _blob(row["state"]))
 
     def raw_events(self, batch: int = 5000, after: int = 0) -> Iterator[RawEvent]:
         while True:
@@ -440,7 +477,7 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
     def _raw_after(self, cursor: Any, after: int, upto: int) -> list[RawEvent]:
         cursor.execute(self._events_query("WHERE notification_id > %s AND notification_id <= %s"
                                           " ORDER BY notification_id"), (after, upto))
-        return [RawEvent(int(r[0]), str(r[1]), int(r[2]), str(r[3]), bytes(r[4] or b"")) for r in cursor.fetchall()]
+        return [RawEvent(int(r[0]), str(r[1]), int(r[2]), str(r[3]), _blob(r[4])) for r in cursor.fetchall()]
 
     @contextmanager
     def _read_cursor(self) -> Iterator[Any]:
@@ -454,6 +491,14 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
             self._lock_table(curs)  # serialised with appends, as they are with each other
             curs.row_factory = _tuples
             yield curs
+
+
+def _blob(value: Any) -> bytes:
+    """A stored state as bytes; a column changed to another type (text, NULL) reads as bytes no
+    real event has, so its leaf differs and the damage shows where it is."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    return b"\xffnot a stored state: " + repr(value).encode("utf-8", "replace")
 
 
 def _tuples(cursor: Any) -> Any:

@@ -121,6 +121,13 @@ class StoreConfig:
             url = url.set(query={"options": f"-csearch_path={self.schema}"})
         return url.render_as_string(hide_password=False)
 
+    def address(self) -> str:
+        """Where the store is, the same however its URL was written: the key of its high-water mark."""
+        if self.kind == "sqlite":
+            return f"sqlite:{Path(self.sqlite_path or '').absolute()}"
+        pg = self.pg
+        return f"postgresql://{pg['POSTGRES_HOST']}:{pg['POSTGRES_PORT']}/{pg['POSTGRES_DBNAME']}?schema={self.schema or 'public'}"
+
     def display_url(self) -> str:
         """The URL as it may be printed: any password masked."""
         if self.kind == "sqlite":

@@ -58,7 +58,8 @@ MAX_NUMBER_DIGITS = 20
 #   formatting characters (U+200B–U+200F, U+202A–U+202E, U+2060–U+2064, U+2066–U+2069, U+FEFF),
 #   so a reference is always one visible line and two references that look alike are alike;
 # * free text (title, reasoning, note, question, names…) may hold tab, line feed and carriage
-#   return, and no other control character.
+#   return, and no other control character, nor the bidirectional embeddings, overrides and
+#   isolates (U+202A–U+202E, U+2066–U+2069) that make text display in another order than it reads.
 #
 # No string anywhere may hold a lone surrogate (U+D800–U+DFFF: not Unicode text, it cannot be
 # stored as UTF-8) or NUL (PostgreSQL's text columns cannot hold it), so the same input gets the
@@ -67,7 +68,7 @@ MAX_NUMBER_DIGITS = 20
 #: Never allowed in any string (see `ledger.interchange`: checked on every key and value of a line).
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 #: Not allowed in free text.
-TEXT_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+TEXT_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 #: Not allowed in an identifier.
 IDENTIFIER_FORBIDDEN = re.compile(
     "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"

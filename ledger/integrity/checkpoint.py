@@ -38,11 +38,15 @@ class Checkpoint:
     def from_dict(cls, data: Any) -> Checkpoint:
         if not isinstance(data, dict):
             raise ValueError("a checkpoint must be an object")
-        try:
-            return cls(int(data["size"]), str(data["root"]), str(data["time"]), str(data["public_key"]),
-                       str(data["signature"]))
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"malformed checkpoint: {error}") from None
+        names = ("size", "root", "time", "public_key", "signature")
+        if set(data) != set(names):
+            raise ValueError(f"malformed checkpoint: its fields are exactly {', '.join(names)}")
+        size = data["size"]
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise ValueError("malformed checkpoint: 'size' must be a whole number")
+        if not all(isinstance(data[name], str) for name in names[1:]):
+            raise ValueError("malformed checkpoint: root, time, public_key and signature are strings")
+        return cls(size, data["root"], data["time"], data["public_key"], data["signature"])
 
     def dumps(self) -> str:
         return json.dumps(self.as_dict(), sort_keys=True)
@@ -53,16 +57,19 @@ def signed(size: int, root: bytes, time: str, signer: Any) -> Checkpoint:
     return Checkpoint(size, root.hex(), time, unsigned.public_key, b64(signer.sign(unsigned.message())))
 
 
-def check_export_checkpoint(leaves: list[bytes], checkpoint: Checkpoint | None, trusted_key: str | None) -> str:
-    """Why an export's closing checkpoint does not vouch for its events ("" when it does)."""
+def check_export_checkpoint(leaves: list[bytes], checkpoint: Checkpoint | None, trusted: dict[str, str]) -> str:
+    """Why an export's closing checkpoint does not vouch for its events ("" when it does): it must
+    be validly signed by a trusted key and be the root of exactly these events."""
     from .merkle import root_of
+    from .trust import describe
 
     if checkpoint is None:
         return "the export has no signed checkpoint line; it cannot be verified"
     if not checkpoint.signature_ok():
         return "the export's checkpoint signature is invalid"
-    if trusted_key is not None and checkpoint.public_key != trusted_key:
-        return f"the export was signed by key {checkpoint.key_id}, not by the trusted key"
+    if checkpoint.public_key not in trusted:
+        return (f"the export was signed by key {checkpoint.key_id}, not by a trusted key (trusted: {describe(trusted)});"
+                " name the exporting instance's public key with --trusted-key or LEDGER_TRUSTED_KEYS")
     if len(leaves) != checkpoint.size or root_of(leaves).hex() != checkpoint.root:
         return (f"the export's events do not match its signed checkpoint (size {checkpoint.size},"
                 f" {len(leaves)} events): it was altered")

@@ -28,9 +28,14 @@ def raw_leaf(raw: Any) -> bytes:
     id no longer parses gets a leaf no real event can have, so the damage shows where it is."""
     try:
         originator = UUID(raw.originator_id)
-    except ValueError:
+    except (ValueError, TypeError, AttributeError):
         originator = UUID(int=0)
-    return leaf_hash(leaf_bytes(raw.topic, originator, raw.version, raw.state))
+    try:
+        state = raw.state.encode() if isinstance(raw.state, str) else bytes(raw.state)
+        return leaf_hash(leaf_bytes(str(raw.topic), originator, int(raw.version), state))
+    except (TypeError, ValueError, OverflowError, struct.error):
+        # A row whose columns were changed to another type: a leaf no real event can have.
+        return leaf_hash(b"damaged row " + repr(tuple(raw)).encode("utf-8", "replace"))
 
 
 def leaf_hash(data: bytes) -> bytes:

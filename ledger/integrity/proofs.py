@@ -47,29 +47,39 @@ PATH = ("index", "path")
 SHOWN = ("event", "type", "case", "at", "recorded")
 
 
-def check_proof(data: Any, *, trusted_key: str | None = None) -> ProofCheck:
-    lines: list[str] = []
+def check_proof(data: Any, *, trusted: dict[str, str]) -> ProofCheck:
+    """Check a proof file with no database: the checkpoint must be validly signed by a TRUSTED key
+    (the caller says which: the key file's, --trusted-key, LEDGER_TRUSTED_KEYS), and each event's
+    bytes must be in that tree, with every field shown derived from them."""
+    from .trust import describe
+
     try:
         checkpoint = Checkpoint.from_dict(data.get("checkpoint"))
         events = list(data["events"])
         case = data["case"]
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         return ProofCheck(False, [f"not a proof file: {error}"])
+    lines: list[str] = []
     unknown = sorted(set(data) - {"case", "checkpoint", "events"})
-    ok = not unknown
+    refusal = None
     if unknown:
-        lines.append(f"unproven field(s) {', '.join(unknown)} in the proof file: refused")
-    if not checkpoint.signature_ok():
-        ok = False
-        lines.append(f"checkpoint at size {checkpoint.size}: INVALID signature")
-    elif trusted_key is not None and checkpoint.public_key != trusted_key:
-        ok = False
-        lines.append(f"checkpoint signed by key {checkpoint.key_id}, not the trusted key")
+        refusal = f"unproven field(s) {', '.join(unknown)} in the proof file"
+    elif not checkpoint.signature_ok():
+        refusal = f"the checkpoint at size {checkpoint.size} has an INVALID signature"
+    elif checkpoint.public_key not in trusted:
+        refusal = (f"the checkpoint is signed by key {checkpoint.key_id}, which is not trusted"
+                   f" (trusted: {describe(trusted)})")
+    elif not events:
+        refusal = "the proof proves no event"
+    if refusal is None:
+        lines.append(f"checkpoint at size {checkpoint.size} signed by key {checkpoint.key_id}"
+                     f" ({trusted[checkpoint.public_key]}): valid signature")
     else:
-        lines.append(f"checkpoint at size {checkpoint.size} signed by key {checkpoint.key_id}: valid signature")
+        lines.append(refusal)
+    ok = refusal is None
     root = bytes.fromhex(checkpoint.root) if _is_hex(checkpoint.root) else b""
     for event in events:
-        problem = _check_event(event, case, checkpoint.size, root)
+        problem = "the checkpoint does not vouch for it" if refusal else _check_event(event, case, checkpoint.size, root)
         ok = ok and problem is None
         shown = event if isinstance(event, dict) else {}
         where = f"leaf {shown.get('index')}" if isinstance(shown.get("index"), int) else "an event"
@@ -93,6 +103,9 @@ def _check_event(event: Any, case: Any, size: int, root: bytes) -> str | None:
     extra = sorted(set(event) - set(CANONICAL) - set(PATH) - set(SHOWN))
     if extra:
         return f"unproven field(s) {', '.join(extra)}"
+    missing = [name for name in (*CANONICAL, *PATH, *SHOWN) if name not in event]
+    if missing:
+        return f"missing field(s) {', '.join(missing)}"
     try:
         state = base64.b64decode(event["state"], validate=True)
         originator = UUID(event["originator_id"])

@@ -97,7 +97,7 @@ def verify_report(ledger: Ledger, text: str, trusted_keys: Iterable[str] = ()) -
         given, mine = meta["rows"], shaped_rows(kind, rows, "json")
         if not isinstance(given, list):
             return False, [*lines, "the report's rows are not a list"]
-        differing = next((i for i, (a, b) in enumerate(zip(mine, given, strict=False)) if a != b), None)
+        differing = next((i for i, (a, b) in enumerate(zip(mine, given, strict=False)) if not _same(a, b)), None)
         if differing is not None:
             return False, [*lines, f"row {differing + 1} differs from the recomputed report"]
         if len(mine) != len(given):
@@ -137,14 +137,33 @@ def render_report(data: dict[str, Any], fmt: str) -> str:
     return CSV_MARK + json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n" + to_csv(data["rows"], columns)
 
 
+def _strict(text: str) -> Any:
+    """JSON read as strictly as an import line (duplicate keys would let a file show one value
+    and be checked on another)."""
+    from ..domain.errors import InvalidField
+    from ..interchange import parse_document
+
+    try:
+        return parse_document(text)
+    except InvalidField as error:
+        raise ValueError(str(error)) from None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal in JSON, types included (Python's True == 1 must not confirm a row)."""
+    return json.dumps(a, sort_keys=True, ensure_ascii=False) == json.dumps(b, sort_keys=True, ensure_ascii=False)
+
+
 def parse_report(text: str) -> tuple[dict[str, Any], str]:
     """(metadata with rows for JSON, format); raises ValueError when it is no report of ours."""
     if text.startswith(CSV_MARK):
         first, _, body = text.partition("\n")
-        meta = json.loads(first[len(CSV_MARK):])
+        meta = _strict(first[len(CSV_MARK):])
+        if not isinstance(meta, dict):
+            raise ValueError("the report's header is not an object")
         meta["csv_body"] = body
         return meta, "csv"
-    data = json.loads(text)
+    data = _strict(text)
     if not isinstance(data, dict) or "checkpoint" not in data or "rows" not in data:
         raise ValueError("not a verifiable report (no checkpoint); export one with -o FILE")
     return data, "json"

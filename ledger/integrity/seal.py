@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from ..domain.errors import CorruptEvent
 from .checkpoint import Checkpoint, signed
 from .merkle import Frontier, leaf_bytes, leaf_hash
 
@@ -45,8 +46,15 @@ class TreeHead:
         return json.dumps([node.hex() for node in self.frontier])
 
     @classmethod
-    def from_row(cls, size: int, position: int, frontier: str) -> TreeHead:
-        return cls(int(size), int(position), tuple(bytes.fromhex(h) for h in json.loads(frontier)))
+    def from_row(cls, size: Any, position: Any, frontier: Any) -> TreeHead:
+        try:
+            nodes = json.loads(frontier)
+            head = cls(int(size), int(position), tuple(bytes.fromhex(h) for h in nodes))
+        except (TypeError, ValueError, AttributeError):
+            raise CorruptEvent(None, "the store's tree head (ledger_tree) is damaged: written outside the ledger") from None
+        if len(head.frontier) != bin(head.size).count("1"):
+            raise CorruptEvent(None, "the store's tree head (ledger_tree) does not fit its size: written outside the ledger")
+        return head
 
 
 def stored_leaf(topic: str, originator_id: UUID | str, version: int, state: bytes) -> bytes:

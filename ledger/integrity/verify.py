@@ -29,6 +29,7 @@ from ..projections.runner import case_rows, fact_row
 from ..projections.tables import case_files, consultation_files, facts, violation_rows
 from ..rules.engine import registry_from
 from ..rules.violation import Judgement
+from ..domain.errors import CorruptEvent
 from .checkpoint import Checkpoint
 from .merkle import Frontier, raw_leaf, root_of
 from .trust import describe
@@ -113,7 +114,9 @@ def verify(ledger: Ledger, *, full: bool = False, trusted: dict[str, str]) -> Ve
     leaves = recompute_leaves(ledger, result)
     result.events = len(leaves)
     _compare_leaves(leaves, ledger.recorder.stored_leaves(), result)
-    _check_checkpoints(ledger.recorder.stored_checkpoints(), leaves, result)
+    checkpoints = ledger.recorder.stored_checkpoints()
+    _check_checkpoints(checkpoints, leaves, result)
+    _check_watermark(ledger, checkpoints, len(leaves), result)
     _check_head(ledger, leaves, result)
     _check_consumption(ledger, leaves, result)
     if full and result.ok:
@@ -185,8 +188,24 @@ def _check_checkpoints(checkpoints: list[Checkpoint], leaves: list[tuple[int, by
                 result.signed = max(result.signed, checkpoint.size)
 
 
+def _check_watermark(ledger: Ledger, checkpoints: list[Checkpoint], events: int, result: Verification) -> None:
+    """The key file's key remembers the largest tree it signed for this store: it must still be here."""
+    mark = ledger.watermark.read() if ledger.watermark is not None else None
+    if mark is None:
+        return
+    if not any(c.size == mark.size and c.root == mark.root for c in checkpoints):
+        result.problems.append(Problem(None, f"this host's key signed the tree at size {mark.size} (root {mark.root[:16]}…,"
+                                             f" {mark.time}), but the store no longer holds that checkpoint: its"
+                                             f" checkpoints were deleted, or the store was rolled back ({events}"
+                                             " events now)"))
+
+
 def _check_head(ledger: Ledger, leaves: list[tuple[int, bytes]], result: Verification) -> None:
-    head = ledger.recorder.tree_head()
+    try:
+        head = ledger.recorder.tree_head()
+    except CorruptEvent as damaged:
+        result.problems.append(Problem(None, str(damaged)))
+        return
     expected = root_of(leaf for _, leaf in leaves)
     if head.size != len(leaves) or head.root() != expected:
         result.problems.append(Problem(

@@ -29,8 +29,8 @@ from ..domain.registry import RegistryState
 from ..domain.schema import REGISTRY_TYPES
 from ..rules.engine import judge_case, registry_from
 from ..rules.violation import Judgement, Violation
-from ..decoding import check_sealed, decode_record
-from ..domain.errors import StoreError
+from ..decoding import check_nothing_after, check_sealed, decode_record, select_notifications
+from ..domain.errors import CorruptEvent, StoreError
 from .tables import VIEW_TABLES, case_files, consultation_files, facts, violation_rows
 from .view import LedgerView
 
@@ -189,27 +189,31 @@ class Projections:
         return self.view.max_tracking_id(self.application_name) or 0
 
     def _notifications(self, after: int, limit: int) -> Sequence[Notification]:
-        return self._ledger.app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+        return cast(Sequence[Notification], select_notifications(self._ledger.recorder, after, limit))
 
     def catch_up(self, *, batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
         """Apply every event not yet in the read models; returns how many were applied."""
         applied = 0
         conflicts = 0
         while True:
-            notifications = self._notifications(self.position(), batch_size)
+            start = self.position()
+            notifications = self._notifications(start, batch_size)
             if not notifications:
+                check_nothing_after(self._ledger.recorder, start)
                 self._ledger.recorder.sign_pending()
                 return applied
             try:
                 with self.view.transaction(commit=True) as session:
-                    self._apply(session, notifications)
+                    self._apply(session, notifications, after=start)
                     self.view.record_tracking(session, Tracking(self.application_name, notifications[-1].id))
             except (IntegrityError, SQLIntegrityError):
                 # Another process applied this batch first; carry on from where it got to.
                 self._registry = None
                 conflicts += 1
-                if conflicts > 100:
-                    raise
+                if conflicts > 100 or (conflicts > 3 and self.position() == start):
+                    raise StoreError(
+                        f"the read models already hold facts after their tracked position {start} (their tracking"
+                        " record was changed outside the ledger?): run `ledger rebuild`") from None
                 continue
             applied += len(notifications)
             if progress is not None:
@@ -227,11 +231,16 @@ class Projections:
                     session.execute(delete(table))
                 session.execute(delete(self.view.tracking_table))
                 while notifications := self._notifications(position, batch_size):
-                    self._apply(session, notifications)
+                    self._apply(session, notifications, after=position)
                     position = notifications[-1].id
                     applied += len(notifications)
                     if progress is not None:
                         progress(len(notifications))
+                check_nothing_after(self._ledger.recorder, position)
+                head = self._ledger.recorder.tree_head()
+                if head.size != applied:
+                    raise CorruptEvent(None, f"the store's tree head (size {head.size}) is not the tree of its"
+                                             f" {applied} events: written outside the ledger")
                 if applied:
                     self.view.record_tracking(session, Tracking(self.application_name, position))
         except (IntegrityError, SQLIntegrityError):
@@ -244,8 +253,8 @@ class Projections:
 
     # --- applying a batch ---------------------------------------------------------------------
 
-    def _apply(self, session: Session, notifications: Sequence[Notification]) -> None:
-        check_sealed(self._ledger.recorder, notifications)
+    def _apply(self, session: Session, notifications: Sequence[Notification], after: int) -> None:
+        check_sealed(self._ledger.recorder, notifications, after=after)
         records = [decode_record(self._ledger.app.mapper, n) for n in notifications]
         session.execute(insert(facts), [fact_row(r) for r in records])
         dirty = {r.case for r in records if r.case is not None}

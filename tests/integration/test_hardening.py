@@ -5,6 +5,7 @@ show, no ledger conjured from a mistyped address, valid writers that win under c
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -174,13 +175,14 @@ def test_a_proof_with_any_shown_field_edited_is_not_proved(sqlite_url, clock, tm
     with Ledger(sqlite_url, clock=clock) as ledger:
         assert ledger.import_lines(WORKED).refused == []
         proof = ledger.prove("HCM-2024-0901")
-    assert check_proof(proof).ok
+        trusted = {ledger.key_file_public or "": "this ledger's key"}
+    assert check_proof(proof, trusted=trusted).ok
     edited = json.loads(json.dumps(proof))
     if field == "case":
         edited["case"] = value
     else:
         edited["events"][2][field] = value
-    result = check_proof(edited)
+    result = check_proof(edited, trusted=trusted)
     assert not result.ok and any("NOT PROVED" in line for line in result.lines)
     path = tmp_path / "proof.json"
     path.write_text(json.dumps(edited), encoding="utf-8")
@@ -342,3 +344,148 @@ def test_a_report_whose_checkpoint_no_trusted_key_signed_is_not_verified(sqlite_
     public = b64(SigningKey.load(signer).public_bytes)
     accepted = cli(sqlite_url, "verify-report", str(path), "--trusted-key", public, env=elsewhere)
     assert accepted.exit_code == 0 and "rows recomputed and confirmed" in accepted.output
+
+
+def reseal(path: str) -> None:
+    """The attacker's tool: make leaves and tree head agree with whatever the events now hold."""
+    import sqlite3
+
+    from ledger.integrity.merkle import Frontier, raw_leaf
+    from ledger.store import RawEvent
+
+    connection = sqlite3.connect(path, isolation_level=None)
+    for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        connection.execute(f'DROP TRIGGER "{name}"')
+    connection.execute("DELETE FROM ledger_leaves")
+    tree = Frontier()
+    rows = connection.execute("SELECT rowid, originator_id, originator_version, topic, state FROM stored_events"
+                              " ORDER BY rowid").fetchall()
+    for row in rows:
+        leaf = raw_leaf(RawEvent(row[0], str(row[1]), row[2], row[3], bytes(row[4])))
+        connection.execute("INSERT INTO ledger_leaves VALUES (?, ?, ?)", (row[0], tree.size, leaf.hex()))
+        tree.append(leaf)
+    connection.execute("UPDATE ledger_tree SET size = ?, position = ?, frontier = ?, root = ?",
+                       (tree.size, rows[-1][0], json.dumps([n.hex() for n in tree.nodes]), tree.root().hex()))
+    connection.close()
+
+
+def test_a_signed_event_altered_resealed_and_its_checkpoints_deleted_is_never_signed_again(sqlite_url, clock, tmp_path):
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        for start in (0, 5, 10):
+            assert ledger.import_lines(WORKED[start : start + 5] if start < 10 else WORKED[10:]).refused == []
+        shift_claimed_time(ledger, 8, days=3)
+        path = ledger.config.sqlite_path or ""
+    reseal(path)
+    import sqlite3
+
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("DELETE FROM checkpoints WHERE size > 5")  # only the checkpoint before the altered event
+    connection.close()
+    for command in (["worker", "--once"], ["import", write(tmp_path / "w.jsonl", [WORKED[0]])], ["rebuild"],
+                    ["export", "-o", str(tmp_path / "x.jsonl")]):
+        cli(sqlite_url, *command)
+        result = cli(sqlite_url, "verify", "--full", "--strict")
+        assert result.exit_code == 1 and "no longer holds that checkpoint" in result.stderr, command
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        assert [c.size for c in ledger.recorder.stored_checkpoints()] == [5]
+
+
+def test_restore_refuses_an_export_resigned_with_a_key_nobody_trusts(sqlite_url, clock, tmp_path):
+    """The forger's checkpoint is valid for the lines (their true root), but nobody named its key."""
+    from ledger.integrity.checkpoint import Checkpoint, signed
+
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED).refused == []
+        exported = list(ledger.export_lines())
+    genuine = Checkpoint.from_dict({k: v for k, v in json.loads(exported[-1]).items() if k != "type"})
+    forger = SigningKey.create(tmp_path / "forger.key")
+    forged = signed(genuine.size, bytes.fromhex(genuine.root), genuine.time, forger)
+    path = write(tmp_path / "forged.jsonl", [*exported[:-1], json.dumps({"type": "LedgerCheckpoint", **forged.as_dict()})])
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    trusted_file = tmp_path / "trusted.txt"
+    trusted_file.write_text(genuine.public_key + "\n", encoding="utf-8")
+    elsewhere = {"LEDGER_KEY_FILE": str(tmp_path / "target.key"), "LEDGER_TRUSTED_KEYS": str(trusted_file)}
+    result = cli(target, "restore", path, env=elsewhere)
+    assert result.exit_code == 2 and "not by a trusted key" in result.stderr
+    with Ledger(target, clock=clock, key_file=tmp_path / "target.key") as restored:
+        assert restored.event_count() == 0
+    assert cli(target, "restore", write(tmp_path / "genuine.jsonl", exported), env=elsewhere).exit_code == 0
+
+
+def test_a_proof_from_another_ledger_or_with_a_duplicated_key_is_not_proved(sqlite_url, clock, tmp_path):
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED).refused == []
+        proof = ledger.prove("HCM-2024-0901")
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    with Ledger(other, clock=clock, key_file=tmp_path / "other.key") as forger:
+        assert forger.import_lines(WORKED).refused == []
+        forged = forger.prove("HCM-2024-0901")
+    here = {"LEDGER_KEY_FILE": os.environ["LEDGER_KEY_FILE"]}
+    path = tmp_path / "forged.json"
+    path.write_text(json.dumps(forged), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check-proof", str(path)], env=here)
+    assert result.exit_code == 1 and "which is not trusted" in result.output and ": included" not in result.output
+    genuine = tmp_path / "genuine.json"
+    genuine.write_text(json.dumps(proof), encoding="utf-8")
+    assert CliRunner().invoke(main, ["check-proof", str(genuine)], env=here).exit_code == 0
+    text = json.dumps(proof)
+    real_at = proof["events"][0]["at"]
+    duplicated = text.replace(f'"at": "{real_at}"', f'"at": "2024-01-01T00:00:00+07:00", "at": "{real_at}"', 1)
+    path.write_text(duplicated, encoding="utf-8")
+    refused = CliRunner().invoke(main, ["check-proof", str(path)], env=here)
+    assert refused.exit_code == 2 and "duplicate key" in refused.output
+
+
+def test_a_report_row_with_true_for_one_or_a_duplicated_key_is_not_confirmed(sqlite_url, clock, tmp_path):
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED).refused == []
+        report = ledger.report("delays", {"as_of": "2024-09-30", "by": "agency"})
+    row = next(r for r in report["rows"] if r["days"] == 1)
+    row["days"] = True
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    assert cli(sqlite_url, "verify-report", str(path)).exit_code == 1
+    row["days"] = 1
+    text = json.dumps(report).replace('"days": 1', '"days": 40, "days": 1', 1)
+    path.write_text(text, encoding="utf-8")
+    result = cli(sqlite_url, "verify-report", str(path))
+    assert result.exit_code == 1 and "duplicate key" in result.output
+
+
+TAMPERINGS = {
+    "state stored as text": "UPDATE stored_events SET state = CAST(state AS TEXT) WHERE rowid = 12",
+    "state NULL": "UPDATE stored_events SET state = NULL WHERE rowid = 12",
+    "topic of another event class": "UPDATE stored_events SET topic = 'ledger.domain.case:CaseResolved' WHERE rowid = 12",
+    "aggregate id not an id": "UPDATE stored_events SET originator_id = 'zzz' WHERE rowid = 12",
+    "version not a number": "UPDATE stored_events SET originator_version = 'x' WHERE rowid = 12",
+    "an event in the middle deleted": "DELETE FROM stored_events WHERE rowid = 12",
+    "the last event deleted": "DELETE FROM stored_events WHERE rowid = 18",
+    "tree head junk": "UPDATE ledger_tree SET frontier = 'junk'",
+    "tree head deleted": "DELETE FROM ledger_tree",
+}
+
+
+@pytest.mark.parametrize("tampering", TAMPERINGS, ids=list(TAMPERINGS))
+def test_every_command_on_a_tampered_store_names_the_damage_and_never_prints_a_traceback(sqlite_url, clock, tampering):
+    import sqlite3
+
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED).refused == []
+        path = ledger.config.sqlite_path or ""
+    connection = sqlite3.connect(path, isolation_level=None)
+    for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        connection.execute(f'DROP TRIGGER "{name}"')
+    connection.execute(TAMPERINGS[tampering])
+    connection.close()
+    runner = CliRunner()
+    outcomes = {}
+    for command in (["verify"], ["verify", "--full"], ["export"], ["rebuild"], ["history", "HCM-2024-0901"],
+                    ["prove", "HCM-2024-0901"], ["violations", "--format", "json"], ["worker", "--once"]):
+        result = runner.invoke(main, ["--db", sqlite_url, *command])
+        assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), (
+            command, result.exception)
+        assert "Traceback" not in result.output, command
+        outcomes[command[0] + (" --full" if "--full" in command else "")] = result.exit_code
+    assert outcomes["verify"] == outcomes["verify --full"] == outcomes["export"] == outcomes["rebuild"] == 1, outcomes
+    if tampering != "the last event deleted":  # position 18 is not an event of HCM-2024-0901
+        assert outcomes["prove"] == 1, outcomes

@@ -173,19 +173,23 @@ def test_checkpoints_re_signed_with_another_key_are_not_trusted(sqlite_url, cloc
         assert ledger.verify(trusted_keys=[forged.public_key]).ok
 
 
-def test_events_whose_checkpoints_were_deleted_are_reported_unsigned_and_never_signed_over(sqlite_url, clock):
+def test_deleted_checkpoints_are_caught_where_the_key_is_and_reported_unsigned_elsewhere(sqlite_url, clock, tmp_path):
     with Ledger(sqlite_url, clock=clock) as ledger:
         imported(ledger, *registry_lines())
+        public = ledger.key_file_public
         connection = sqlite3.connect(ledger.config.sqlite_path or "", isolation_level=None)
         connection.execute("DROP TRIGGER checkpoints_no_delete")
         connection.execute("DELETE FROM checkpoints")
         connection.close()
         events = ledger.event_count()
-        result = ledger.verify()
-        assert result.ok and (result.signed, result.unsigned) == (0, events)
-        imported(ledger, opened())  # the key is here, but it will not vouch for history it cannot check
+        result = ledger.verify()  # the key's host remembers what it signed, outside the store
+        assert not result.ok and "no longer holds that checkpoint" in str(result.problems[0])
+        imported(ledger, opened())  # and it will not sign over history it cannot vouch for
         assert ledger.recorder.stored_checkpoints() == []
-        assert ledger.verify().unsigned == events + 1
+    assert public is not None
+    with Ledger(sqlite_url, clock=clock, key_file=tmp_path / "elsewhere.key") as elsewhere:
+        result = elsewhere.verify(trusted_keys=[public])  # a host that only names the key: unsigned, said so
+        assert result.ok and (result.signed, result.unsigned) == (0, events + 1)
 
 
 def test_a_process_without_the_key_does_not_sign_and_another_key_is_not_adopted(sqlite_url, clock, tmp_path):
@@ -223,8 +227,11 @@ def test_a_restored_store_signs_what_it_verified_with_its_own_key(sqlite_url, cl
     with Ledger(sqlite_url, clock=clock) as source:
         imported(source, *registry_lines())
         exported = list(source.export_lines())
+        source_key = source.key_file_public
     with Ledger(f"sqlite:///{tmp_path / 'r.db'}", clock=clock, key_file=tmp_path / "r.key") as restored:
-        assert restored.restore_lines(exported).refused == []
+        refused = restored.restore_lines(exported).refused  # signed by another instance's key: not trusted
+        assert "not by a trusted key" in refused[-1][1] and restored.event_count() == 0
+        assert restored.restore_lines(exported, trusted_key=source_key).refused == []
         assert restored.verify().ok
         assert [c.public_key for c in restored.recorder.stored_checkpoints()] == [restored.key_file_public]
 
