@@ -88,3 +88,48 @@ def test_the_local_date_is_taken_in_ho_chi_minh_city():
 
 def test_the_last_working_day_before_a_monday_is_the_friday():
     assert cal.last_working_day_before(date(2024, 9, 9)) == date(2024, 9, 6)
+
+
+# --- pinned after a mutation run of ledger/calendar.py (scripts/mutate): each test below killed a survivor.
+# Each builds its own calendar: the module's `cal` keeps the year tables an earlier test built.
+
+def test_the_last_day_of_a_year_counts():
+    fresh = WorkingCalendar()
+    assert fresh.wd(date(2024, 12, 30), date(2024, 12, 31)) == 1  # Tue 31 December 2024 is a working day
+    assert WorkingCalendar().add_wd(date(2024, 12, 30), 1) == date(2024, 12, 31)
+
+
+def test_a_first_of_january_declared_working_counts():
+    declared = WorkingCalendar({date(2025, 1, 1): True})
+    assert declared.add_wd(date(2024, 12, 31), 1) == date(2025, 1, 1)
+    assert declared.wd(date(2024, 12, 31), date(2025, 1, 2)) == 2
+
+
+def test_wd_over_several_year_ends_counts_every_whole_year_between():
+    vn = holidays.country_holidays("VN")
+    fresh = WorkingCalendar()
+    a, b = date(2023, 12, 29), date(2026, 1, 5)
+    assert fresh.wd(a, b) == vn.get_working_days_count(a + timedelta(days=1), b) == 503
+    whole = [fresh.wd(date(y - 1, 12, 31), date(y, 12, 31)) for y in (2024, 2025)]
+    assert fresh.wd(a, b) == fresh.wd(a, date(2023, 12, 31)) + sum(whole) + fresh.wd(date(2025, 12, 31), b)
+
+
+@pytest.mark.parametrize("year", [2000, 2199])
+def test_the_calendar_covers_2000_to_2199_inclusive(year):
+    assert WorkingCalendar().wd(date(year, 1, 1), date(year, 1, 10)) >= 5
+
+
+@pytest.mark.parametrize("year", [1999, 2200])
+def test_a_date_outside_the_calendar_is_refused_not_miscounted(year):
+    with pytest.raises(ValueError, match=f"^the calendar covers 2000–2199, not {year}$"):
+        WorkingCalendar().wd(date(year, 1, 1), date(year, 1, 10))
+
+
+def test_add_wd_refuses_less_than_one_working_day():
+    with pytest.raises(ValueError, match="^add_wd counts at least one working day$"):
+        WorkingCalendar().add_wd(date(2024, 3, 4), 0)
+
+
+def test_a_naive_timestamp_has_no_local_date():
+    with pytest.raises(ValueError, match="^a naive timestamp has no local date$"):
+        local_date(datetime(2024, 3, 4, 9, 0))

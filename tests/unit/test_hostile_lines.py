@@ -309,3 +309,12 @@ def test_an_export_line_escapes_what_readers_take_for_a_line_break_or_a_control(
 def test_an_exponent_of_many_digits_is_out_of_range_even_when_it_would_round_to_zero():
     assert refusal(with_raw('"x": 1e-' + "9" * 5000)).startswith("a number out of range: 1e-999")
     assert accepted(with_raw('"x": 1.2345678901234567e-300'))["x"] == 1.2345678901234567e-300
+
+
+@pytest.mark.parametrize("char", ["\u202a", "\u202e", "\u2066", "\u2069"])
+def test_a_bidirectional_override_in_free_text_is_refused_for_it_shows_text_in_another_order(char):
+    from ledger.domain.schema import parse_event
+
+    with pytest.raises(InvalidField, match="bidirectional"):
+        parse_event({"type": "CaseOpened", "case": "HCM-1", "procedure": "P", "title": f"Đề án {char}X",
+                     "by": "vp.clerk", "at": "2024-03-04T09:00:00+07:00"})
