@@ -161,7 +161,7 @@ class Ledger:
                 self.recorder.signer = self.signer
                 self.recorder.clock = self.clock
                 # What this key signed for this store, remembered beside the key file (outside the store).
-                self.watermark = Watermark(self.key_path, self.config.address()) if self.key_file_public else None
+                self.watermark = Watermark(self.key_path, self._address()) if self.key_file_public else None
                 self.recorder.watermark = self.watermark if self.signer is not None else None
                 self.projections = Projections(self)
         except LedgerError:
@@ -172,6 +172,23 @@ class Ledger:
             self.app.close()
             self.engine.dispose()
             raise StoreError(f"cannot open the read models of {self.config.display_url()}: {error}") from error
+
+    def _address(self) -> str:
+        """The store's identity for its high-water mark: the resolved file for SQLite; for
+        PostgreSQL the server's own word (its cluster id, or address and port), the database and
+        schema, so `localhost` and `127.0.0.1` are one store."""
+        if self.config.kind == "sqlite":
+            return self.config.address()
+        schema = self.config.schema or "public"
+        with self.engine.connect() as connection:
+            try:
+                server = str(connection.execute(text("SELECT system_identifier FROM pg_control_system()")).scalar())
+            except Exception:  # noqa: BLE001 - a role without the right to read it
+                connection.rollback()
+                row = connection.execute(text("SELECT inet_server_addr(), inet_server_port()")).one()
+                server = f"{row[0]}:{row[1]}"
+            database = connection.execute(text("SELECT current_database()")).scalar()
+        return f"postgresql://{server}/{database}?schema={schema}"
 
     def _signing_key(self, create: bool) -> SigningKey | None:
         """The instance key: made with a new store and recorded in it, so that every process signs

@@ -15,7 +15,7 @@ pipeline mode: one large array in a pipeline hangs the client for ever (psycopg 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from threading import local
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -26,6 +26,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg.sql import SQL, Composable, Identifier
 
+from .domain.errors import CorruptEvent
 from .integrity.checkpoint import Checkpoint, signed
 from .integrity.keys import b64
 from .integrity.merkle import Frontier, raw_leaf
@@ -116,6 +117,11 @@ class _SealMixin:
     def _seal(self, cursor: Any, stored_events: Sequence[StoredEvent], positions: Sequence[int]) -> None:
         cursor.execute(self._sql("SELECT size, position, frontier FROM {p}ledger_tree WHERE id = 1"))
         row = cursor.fetchone()
+        if row is None:
+            cursor.execute(self._sql("SELECT position FROM {p}ledger_leaves ORDER BY position LIMIT 1"))
+            if cursor.fetchone() is not None:
+                raise CorruptEvent(None, "the store's tree head (ledger_tree) is gone while its leaves remain:"
+                                         " deleted outside the ledger; nothing was appended")
         previous = TreeHead.from_row(row[0], row[1], row[2]) if row is not None else TreeHead()
         signer = self.signer if self.signer is not None and self._vouched(cursor, previous) else None
         result = seal(previous, stored_events, positions, signer=signer, clock=self.clock)
@@ -139,14 +145,19 @@ class _SealMixin:
         state = self._signed()
         checkpoint, state.checkpoint = state.checkpoint, None
         if checkpoint is not None and self.watermark is not None:
-            self.watermark.advance(checkpoint.size, checkpoint.root, checkpoint.time)
+            # The events are committed; a mark that cannot be written is reported by verify.
+            with suppress(OSError):
+                self.watermark.advance(checkpoint.size, checkpoint.root, checkpoint.time)
 
     def _vouched(self, cursor: Any, head: TreeHead) -> bool:
         """May this process sign a tree that extends `head`? Only if the latest checkpoint was
         signed with its own key and the stored tree still agrees with it: so a signer never
         vouches for history that was altered, or whose checkpoints were deleted, behind its back.
         An empty tree needs no vouching; a gap left by a keyless writer is checked in full."""
-        mark = self.watermark.read() if self.watermark is not None else None
+        try:
+            mark = self.watermark.read() if self.watermark is not None else None
+        except ValueError:
+            return False  # a damaged mark: sign nothing until `ledger verify` has been looked at
         if mark is not None and not self._still_signed(cursor, mark.size, mark.root):
             return False  # this key signed more than the store now shows: checkpoints deleted, or rolled back
         if head.size == 0:
@@ -174,16 +185,25 @@ class _SealMixin:
         return not gap
 
     def _still_signed(self, cursor: Any, size: int, root: str) -> bool:
-        cursor.execute(self._sql("SELECT root FROM {p}checkpoints WHERE size = {m}"), (size,))
+        cursor.execute(self._sql("SELECT size, root, time, public_key, signature FROM {p}checkpoints WHERE size = {m}"),
+                       (size,))
         row = cursor.fetchone()
-        return row is not None and row[0] == root
+        if row is None or row[1] != root:
+            return False
+        found = Checkpoint(int(row[0]), row[1], row[2], row[3], row[4])
+        return found.signature_ok() and self.signer is not None and found.public_key == b64(self.signer.public_bytes)
 
     def _latest_checkpoint(self, cursor: Any) -> Checkpoint | None:
+        """The largest checkpoint whose signature verifies (a row anyone could insert counts for
+        nothing); None when none of the last 50 rows does."""
         cursor.execute(self._sql(
-            "SELECT size, root, time, public_key, signature FROM {p}checkpoints ORDER BY size DESC LIMIT 1"
+            "SELECT size, root, time, public_key, signature FROM {p}checkpoints ORDER BY size DESC LIMIT 50"
         ))
-        row = cursor.fetchone()
-        return Checkpoint(int(row[0]), row[1], row[2], row[3], row[4]) if row is not None else None
+        for row in cursor.fetchall():
+            found = Checkpoint(int(row[0]), row[1], row[2], row[3], row[4])
+            if found.signature_ok():
+                return found
+        return None
 
     def _raw_after(self, cursor: Any, after: int, upto: int) -> list[RawEvent]:
         raise NotImplementedError

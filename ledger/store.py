@@ -123,8 +123,8 @@ class StoreConfig:
 
     def address(self) -> str:
         """Where the store is, the same however its URL was written: the key of its high-water mark."""
-        if self.kind == "sqlite":
-            return f"sqlite:{Path(self.sqlite_path or '').absolute()}"
+        if self.kind == "sqlite":  # symlinks and `..` resolved: one file, one address
+            return f"sqlite:{Path(self.sqlite_path or '').resolve()}"
         pg = self.pg
         return f"postgresql://{pg['POSTGRES_HOST']}:{pg['POSTGRES_PORT']}/{pg['POSTGRES_DBNAME']}?schema={self.schema or 'public'}"
 

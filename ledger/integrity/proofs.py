@@ -79,7 +79,11 @@ def check_proof(data: Any, *, trusted: dict[str, str]) -> ProofCheck:
     ok = refusal is None
     root = bytes.fromhex(checkpoint.root) if _is_hex(checkpoint.root) else b""
     for event in events:
-        problem = "the checkpoint does not vouch for it" if refusal else _check_event(event, case, checkpoint.size, root)
+        try:
+            problem = "the checkpoint does not vouch for it" if refusal else _check_event(event, case, checkpoint.size,
+                                                                                          root)
+        except Exception as error:  # noqa: BLE001 - a forged entry may be wrong in any way; it proves nothing
+            problem = f"malformed ({type(error).__name__})"
         ok = ok and problem is None
         shown = event if isinstance(event, dict) else {}
         where = f"leaf {shown.get('index')}" if isinstance(shown.get("index"), int) else "an event"

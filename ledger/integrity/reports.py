@@ -69,6 +69,14 @@ def verify_report(ledger: Ledger, text: str, trusted_keys: Iterable[str] = ()) -
         kind, parameters = meta["report"], meta["parameters"]
     except (ValueError, KeyError, TypeError) as error:
         return False, [f"not a verifiable report: {error}"]
+    allowed = REPORT_FIELDS - {"rows"} | {"csv_body"} if fmt == "csv" else REPORT_FIELDS
+    unproved = sorted(set(meta) - allowed)
+    if not isinstance(parameters, dict):
+        unproved.append("parameters")
+    else:
+        unproved += [f"parameters.{name}" for name in sorted(set(parameters) - PARAMETERS.get(str(kind), set()))]
+    if unproved:
+        return False, [f"the report carries field(s) it does not prove: {', '.join(unproved)}"]
     if not checkpoint.signature_ok():
         return False, [f"checkpoint at size {checkpoint.size}: INVALID signature"]
     trusted = ledger.trusted_keys(trusted_keys)
@@ -135,6 +143,15 @@ def render_report(data: dict[str, Any], fmt: str) -> str:
     name = report_name(data["report"], data["parameters"])
     columns = REPORTS.get(f"{name}_csv", REPORTS[name])
     return CSV_MARK + json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n" + to_csv(data["rows"], columns)
+
+
+#: What a report of ours holds, and the parameters of each kind (anything else is not proved).
+REPORT_FIELDS = {"report", "parameters", "checkpoint", "rulebook", "calendar", "rows"}
+PARAMETERS = {
+    "violations": {"as_of", "known_at", "rules", "agencies", "include_dismissed"},
+    "delays": {"as_of", "by"},
+    "scorecard": {"from", "to", "by", "known_at"},
+}
 
 
 def _strict(text: str) -> Any:

@@ -190,10 +190,22 @@ def _check_checkpoints(checkpoints: list[Checkpoint], leaves: list[tuple[int, by
 
 def _check_watermark(ledger: Ledger, checkpoints: list[Checkpoint], events: int, result: Verification) -> None:
     """The key file's key remembers the largest tree it signed for this store: it must still be here."""
-    mark = ledger.watermark.read() if ledger.watermark is not None else None
-    if mark is None:
+    if ledger.watermark is None:
         return
-    if not any(c.size == mark.size and c.root == mark.root for c in checkpoints):
+    try:
+        mark = ledger.watermark.read()
+    except ValueError as damaged:
+        result.problems.append(Problem(None, f"{damaged}: what this host's key signed cannot be checked"))
+        return
+    own = ledger.key_file_public
+    if mark is None:
+        if any(c.public_key == own and c.signature_ok() for c in checkpoints):
+            result.problems.append(Problem(None, f"this host's key signed checkpoints of this store, but its high-water"
+                                                 f" mark ({ledger.watermark.path}) has no entry for it: deleted? (a key"
+                                                 " file copied from another host needs that host's mark beside it)"))
+        return
+    if not any(c.size == mark.size and c.root == mark.root and c.public_key == own and c.signature_ok()
+               for c in checkpoints):
         result.problems.append(Problem(None, f"this host's key signed the tree at size {mark.size} (root {mark.root[:16]}…,"
                                              f" {mark.time}), but the store no longer holds that checkpoint: its"
                                              f" checkpoints were deleted, or the store was rolled back ({events}"

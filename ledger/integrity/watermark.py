@@ -31,21 +31,30 @@ class Watermark:
         self.path = key_path.with_name(key_path.name + ".signed")
         self.store = hashlib.sha256(store_address.encode()).hexdigest()[:24]
 
+    def exists(self) -> bool:
+        return self.path.exists()
+
     def _load(self) -> dict[str, Any]:
+        """The whole file; raises ValueError when it is there but damaged (never read as "no mark":
+        a truncated mark would otherwise switch the protection off)."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError):
-            return {}  # an unreadable mark claims nothing; verify then relies on the checkpoints alone
-        return data if isinstance(data, dict) else {}
+        except (OSError, ValueError) as error:
+            raise ValueError(f"the high-water mark {self.path} is damaged ({error})") from None
+        if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+            raise ValueError(f"the high-water mark {self.path} is damaged (not a map of stores)")
+        return data
 
     def read(self) -> Mark | None:
         entry = self._load().get(self.store)
-        try:
-            return Mark(int(entry["size"]), str(entry["root"]), str(entry["time"])) if entry else None
-        except (KeyError, TypeError, ValueError):
+        if entry is None:
             return None
+        try:
+            return Mark(int(entry["size"]), str(entry["root"]), str(entry["time"]))
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"the high-water mark {self.path} is damaged (its entry for this store)") from None
 
     def advance(self, size: int, root: str, time: str) -> None:
         """Remember a signed tree if it is larger than the one remembered (several processes may
@@ -54,9 +63,12 @@ class Watermark:
         lock_path = self.path.with_name(self.path.name + ".lock")
         with open(lock_path, "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            data = self._load()
-            current = data.get(self.store) or {}
-            if int(current.get("size", -1)) >= size:
+            try:
+                data = self._load()
+                current = int((data.get(self.store) or {}).get("size", -1))
+            except (ValueError, TypeError, AttributeError):
+                return  # a damaged mark is left as it is, for `ledger verify` to report
+            if current >= size:
                 return
             data[self.store] = {"size": size, "root": root, "time": time}
             temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")

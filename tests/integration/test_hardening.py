@@ -489,3 +489,93 @@ def test_every_command_on_a_tampered_store_names_the_damage_and_never_prints_a_t
     assert outcomes["verify"] == outcomes["verify --full"] == outcomes["export"] == outcomes["rebuild"] == 1, outcomes
     if tampering != "the last event deleted":  # position 18 is not an event of HCM-2024-0901
         assert outcomes["prove"] == 1, outcomes
+
+
+def _tamper_reseal_and_drop_newer(ledger: Ledger, keep: int) -> str:
+    import sqlite3
+
+    shift_claimed_time(ledger, 8, days=3)
+    path = ledger.config.sqlite_path or ""
+    reseal(path)
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("DELETE FROM checkpoints WHERE size > ?", (keep,))
+    connection.close()
+    return path
+
+
+def test_a_checkpoint_row_with_a_junk_signature_never_vouches_for_altered_history(sqlite_url, clock, tmp_path):
+    import sqlite3
+
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED[:5]).refused == []
+        assert ledger.import_lines(WORKED[5:10]).refused == []
+        public = ledger.key_file_public
+        path = _tamper_reseal_and_drop_newer(ledger, keep=5)
+        head = ledger.recorder.tree_head()
+    connection = sqlite3.connect(path, isolation_level=None)  # a row anyone could write: the key is public
+    connection.execute("INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)",
+                       (head.size, head.root().hex(), "2024-12-02T10:00:00+07:00", public, "A" * 88))
+    connection.close()
+    cli(sqlite_url, "import", write(tmp_path / "more.jsonl", WORKED[10:12]))
+    result = cli(sqlite_url, "verify", "--full", "--strict")
+    assert result.exit_code == 1
+    with Ledger(sqlite_url, clock=clock) as ledger:  # the key holder signed nothing over the forgery
+        assert [c.size for c in ledger.recorder.stored_checkpoints() if c.signature_ok()] == [5]
+
+
+def test_the_same_store_through_a_symlinked_path_is_still_the_same_store(clock, tmp_path, key_file):
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    canonical, linked = f"sqlite:///{real / 'l.db'}", f"sqlite:///{tmp_path / 'link' / 'l.db'}"
+    with Ledger(canonical, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED[:5]).refused == []
+        assert ledger.import_lines(WORKED[5:10]).refused == []
+        _tamper_reseal_and_drop_newer(ledger, keep=5)
+    for url in (canonical, linked, f"sqlite:///{real / '..' / 'real' / 'l.db'}"):
+        assert cli(url, "worker", "--once").exit_code == 0
+        result = cli(url, "verify", "--full", "--strict")
+        assert result.exit_code == 1 and "no longer holds that checkpoint" in result.stderr, url
+
+
+def test_a_damaged_or_missing_high_water_mark_is_reported_and_nothing_is_signed_over_it(sqlite_url, clock, key_file):
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED[:5]).refused == []
+        assert ledger.import_lines(WORKED[5:10]).refused == []
+        mark = ledger.watermark.path if ledger.watermark else None
+    assert mark is not None and mark.exists()
+    mark.write_text(mark.read_text(encoding="utf-8")[:20], encoding="utf-8")
+    result = cli(sqlite_url, "verify")
+    assert result.exit_code == 1 and "is damaged" in result.stderr
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        before = len(ledger.recorder.stored_checkpoints())
+        assert ledger.import_lines(WORKED[10:12]).refused == []
+        assert len(ledger.recorder.stored_checkpoints()) == before
+    mark.unlink()
+    result = cli(sqlite_url, "verify")
+    assert result.exit_code == 1 and "has no entry for it" in result.stderr
+
+
+def test_a_report_carrying_fields_it_does_not_prove_is_not_confirmed(sqlite_url, clock, tmp_path):
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED).refused == []
+        report = ledger.report("delays", {"as_of": "2024-09-30", "by": "agency"})
+    path = tmp_path / "r.json"
+    for edit in ({"summary": "every agency on time"}, {"parameters": {**report["parameters"], "note": "only SXD"}}):
+        path.write_text(json.dumps({**report, **edit}), encoding="utf-8")
+        result = cli(sqlite_url, "verify-report", str(path))
+        assert result.exit_code == 1 and "does not prove" in result.output, edit
+
+
+def test_a_proof_entry_of_the_wrong_shape_is_not_proved_and_does_not_crash(sqlite_url, clock, tmp_path):
+    with Ledger(sqlite_url, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED).refused == []
+        proof = ledger.prove("HCM-2024-0901")
+    for name in ("topic", "originator_id"):
+        edited = json.loads(json.dumps(proof))
+        edited["events"][0][name] = 5
+        path = tmp_path / "p.json"
+        path.write_text(json.dumps(edited), encoding="utf-8")
+        result = CliRunner().invoke(main, ["check-proof", str(path)])
+        assert result.exit_code == 1 and "NOT PROVED" in result.output and result.exception is None or \
+            isinstance(result.exception, SystemExit), name
