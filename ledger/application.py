@@ -471,6 +471,18 @@ class Ledger:
         every row."""
         return verify_report(self, text, trusted_keys)
 
+    def _check_nothing_deleted(self) -> None:
+        """As many events in the log as were sealed (a case's last event deleted leaves no gap in its
+        stream); the head is read twice so that a concurrent append is not taken for damage."""
+        for _ in range(3):
+            before = self.recorder.tree_head().size
+            count = self.recorder.count_events()
+            if self.recorder.tree_head().size == before:
+                if count != before:
+                    raise CorruptEvent(None, f"the log holds {count} events but {before} were sealed: events were"
+                                             " deleted or inserted outside the ledger (`ledger verify` names where)")
+                return
+
     def _check_covers(self, checkpoint: Checkpoint, leaves: list[tuple[int, bytes]]) -> None:
         """The checkpoint must be the root of the log's first `size` events and their sealed leaves:
         nothing goes out under a checkpoint that does not cover it."""
@@ -620,6 +632,7 @@ class Ledger:
         all_records = self.stream_records(case_id(case))
         if not all_records:
             raise UnknownReference(f"unknown case {case!r}", field="case")
+        self._check_nothing_deleted()
         records = filter_records(all_records, as_of, known_at)
         registry = self.registry_as_of(as_of, known_at)
         calendar = WorkingCalendar(registry.calendar_overrides())

@@ -82,6 +82,9 @@ class LedgerRecorder(Protocol):
         """Every stored row after `after` as the database holds it, in log order, parsed as little
         as possible (so `ledger verify` can read a corrupted row and report it, not crash)."""
 
+    def count_events(self) -> int:
+        """How many rows the events table holds."""
+
     def select_events_raw(self, originator_id: UUID) -> list[RawEvent]:
         """One aggregate's stored rows, by version."""
 
@@ -340,6 +343,11 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
                 yield RawEvent(row[0], str(row[1]), row[2], str(row[3]), _blob(row[4]))
             after = rows[-1][0]
 
+    def count_events(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) FROM {self.events_table_name}")
+            return int(c.fetchone()[0])
+
     def select_events_raw(self, originator_id: UUID) -> list[RawEvent]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -476,6 +484,11 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
                 return
             yield from (self._raw(row) for row in rows)
             after = rows[-1]["notification_id"]
+
+    def count_events(self) -> int:
+        rows = self._cursor_rows(SQL("SELECT COUNT(*) AS n FROM {schema}.{table}").format(
+            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name)))
+        return int(rows[0]["n"])
 
     def select_events_raw(self, originator_id: UUID) -> list[RawEvent]:
         return [self._raw(row) for row in self._cursor_rows(self.select_stream_statement, (originator_id,))]

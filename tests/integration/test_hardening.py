@@ -579,3 +579,12 @@ def test_a_proof_entry_of_the_wrong_shape_is_not_proved_and_does_not_crash(sqlit
         result = CliRunner().invoke(main, ["check-proof", str(path)])
         assert result.exit_code == 1 and "NOT PROVED" in result.output and result.exception is None or \
             isinstance(result.exception, SystemExit), name
+
+
+def test_history_refuses_a_case_whose_last_event_was_deleted(store_url, clock):
+    with Ledger(store_url, clock=clock) as ledger:
+        assert ledger.import_lines(WORKED).refused == []
+        with raw_sql(ledger) as sql:
+            sql("DELETE FROM {table} WHERE {position} = %s", 18)  # the case's CaseResolved
+    result = cli(store_url, "history", "HCM-2024-0901")
+    assert result.exit_code == 1 and "deleted or inserted" in result.stderr and "Traceback" not in result.output
