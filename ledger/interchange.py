@@ -39,7 +39,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -188,6 +188,20 @@ class Line:
     error: str | None = None
 
 
+def _decode(text: str, *, where: Callable[[json.JSONDecodeError], str]) -> Any:
+    """The strict decoder, its every failure an `InvalidField` (`where` places a syntax error)."""
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as error:
+        raise InvalidField(f"not valid JSON ({error.msg} at {where(error)})") from None
+    except _Hostile as error:
+        raise InvalidField(str(error)) from None
+    except RecursionError:
+        raise InvalidField(f"objects and arrays nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as error:  # any other number the json module cannot read
+        raise InvalidField(f"not valid JSON ({shown(str(error))})") from None
+
+
 def parse_line(text: str) -> Any:
     """One line's JSON object, or raise `InvalidField` saying why it cannot be read (see the
     module's docstring for what is refused)."""
@@ -196,16 +210,7 @@ def parse_line(text: str) -> Any:
         size = len(body.encode("utf-8", errors="surrogatepass"))
         if size > MAX_LINE_BYTES:
             raise InvalidField(f"line too long: {size} bytes (at most {MAX_LINE_BYTES}, 1 MiB)")
-    try:
-        obj = _DECODER.decode(body)
-    except json.JSONDecodeError as error:
-        raise InvalidField(f"not valid JSON ({error.msg} at column {error.colno})") from None
-    except _Hostile as error:
-        raise InvalidField(str(error)) from None
-    except RecursionError:
-        raise InvalidField(f"objects and arrays nested deeper than {MAX_DEPTH} levels") from None
-    except ValueError as error:  # any other number the json module cannot read
-        raise InvalidField(f"not valid JSON ({shown(str(error))})") from None
+    obj = _decode(body, where=lambda e: f"column {e.colno}")
     if not isinstance(obj, dict):
         raise InvalidField("a line must be one JSON object")
     # Walk the object only when the text could hide a problem: enough brackets to nest too deep,
@@ -220,14 +225,7 @@ def parse_line(text: str) -> Any:
 def parse_document(text: str) -> Any:
     """A whole JSON document (a proof, a report), read as strictly as a line: no duplicate keys,
     no NaN, bounded numbers and depth, no unstorable strings; raises `InvalidField`."""
-    try:
-        obj = _DECODER.decode(text)
-    except json.JSONDecodeError as error:
-        raise InvalidField(f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
-    except _Hostile as error:
-        raise InvalidField(str(error)) from None
-    except (RecursionError, ValueError) as error:
-        raise InvalidField(f"not valid JSON ({shown(str(error)) if isinstance(error, ValueError) else 'too deep'})") from None
+    obj = _decode(text, where=lambda e: f"line {e.lineno}, column {e.colno}")
     problem = _problem(obj)
     if problem is not None:
         raise InvalidField(problem)
