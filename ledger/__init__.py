@@ -3,6 +3,7 @@
 The public facade: open a `Ledger` on a store URL, append events, ask questions.
 """
 
+from .accounts import LOGIN_ROLES, Login, Token
 from .application import BatchRefused, ImportReport, Ledger
 from .batch import Outcome
 from .calendar import LOCAL_TZ, WorkingCalendar, local_date
@@ -18,10 +19,59 @@ from .domain.errors import (
     StoreError,
     UnknownReference,
 )
-from .domain.schema import Envelope, parse_event
+from .domain.jsonschema import event_schemas
+from .domain.refusals import MESSAGES as REFUSAL_MESSAGES
+from .domain.schema import EVENT_TYPES, Envelope, field_refusals, parse_event
+from .domain.values import parse_date, parse_known_at, parse_timestamp
+from .integrity.reports import render_report
+from .interchange import parse_document
+from .domain.values import AGENCY_KINDS, DECISIONS, OUTCOMES, POSITIONS, ROLES, RULE_CODES
+from .queries import CaseItem, CaseSummary, Choice, Clock, ConsultationItem, Inbox, OfficialInfo
+
+
+
+def event_fields(kind: str) -> dict[str, bool]:
+    """The fields of one event type (SPEC §3–§4), each with whether it is required; common
+    fields (`type`, `at`, `by`, `case`, `id`, `note`) are not listed."""
+    from .domain import schema
+
+    for table in (schema.REGISTRY_TYPES, schema.CASE_TYPES, schema.AGENCY_YEAR_TYPES):
+        if kind in table:
+            return {spec.name: spec.required for spec in table[kind]}
+    if kind == "FindingRecorded":
+        found = {spec.name: spec.required for spec in schema.FINDING_FIELDS}
+        return {**found, "agency": False, "year": False}
+    raise KeyError(kind)
+
 
 __all__ = [
+    "AGENCY_KINDS",
+    "DECISIONS",
+    "EVENT_TYPES",
+    "OUTCOMES",
+    "POSITIONS",
+    "ROLES",
+    "RULE_CODES",
+    "event_fields",
+    "field_refusals",
+    "event_schemas",
+    "parse_document",
+    "parse_date",
+    "parse_known_at",
+    "parse_timestamp",
+    "render_report",
     "LOCAL_TZ",
+    "LOGIN_ROLES",
+    "REFUSAL_MESSAGES",
+    "CaseItem",
+    "CaseSummary",
+    "Choice",
+    "Clock",
+    "ConsultationItem",
+    "Inbox",
+    "Login",
+    "OfficialInfo",
+    "Token",
     "BatchRefused",
     "ConcurrentAppend",
     "Envelope",

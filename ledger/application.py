@@ -58,7 +58,9 @@ from .integrity.reports import calendar_version_of, compute_rows, shaped_rows, v
 from .integrity.reports import envelope as report_envelope
 from .integrity.verify import Verification
 from .integrity.verify import verify as verify_ledger
+from .accounts import Accounts
 from .projections import Projections
+from .queries import Queries
 from .rules import RULEBOOK, Violation, judge, scoring, visible
 from .rules.engine import judge_agencies, judgement_for, sort_violations
 from .recorders import LedgerRecorder
@@ -118,9 +120,11 @@ class ImportReport:
 class BatchRefused(Refused):
     """Some events of an all-or-nothing batch were refused; `errors` lists (index, message, field)."""
 
-    def __init__(self, errors: list[tuple[int, str, str | None]]) -> None:
+    def __init__(self, errors: list[tuple[int, str, str | None]], refusals: list[tuple[int, Refused]] | None = None) -> None:
         super().__init__("; ".join(f"#{i}: {message}" for i, message, _ in errors))
         self.errors = errors
+        #: The refusals themselves, with their codes and parameters (for a reply in the user's language).
+        self.refusals = refusals or []
 
 
 class Ledger:
@@ -164,6 +168,11 @@ class Ledger:
                 self.watermark = Watermark(self.key_path, self._address()) if self.key_file_public else None
                 self.recorder.watermark = self.watermark if self.signer is not None else None
                 self.projections = Projections(self)
+                self.queries = Queries(
+                    lambda: self.projections.view.transaction(commit=False), self.registry_as_of,
+                    lambda refs: self.projections.facts(cases=refs), self.clock, self.today,
+                )
+                self.accounts = Accounts(self.engine, self.queries.official_exists)
         except LedgerError:
             self.app.close()
             self.engine.dispose()
@@ -287,18 +296,38 @@ class Ledger:
         def attempt() -> list[Outcome]:
             batch = self.batch()
             errors: list[tuple[int, str, str | None]] = []
+            refusals: list[tuple[int, Refused]] = []
             for index, obj in enumerate(items):
                 try:
                     batch.add(parse_event(obj, actor=actor), source=source)
                 except Refused as refusal:
                     errors.append((index, str(refusal), refusal.field))
+                    refusals.append((index, refusal))
             if errors:
-                raise BatchRefused(errors)
+                raise BatchRefused(errors, refusals)
             return batch.commit()
 
         outcomes = self._retrying(attempt)
         self.projections.catch_up()
         return outcomes
+
+    def preview(self, obj: dict[str, Any], *, source: str, actor: str | None = None) -> list[Violation]:
+        """The violations one event would add to its case if appended now, judged as of today;
+        nothing is written. Raises `Refused` as `append` would (the web warns before an answer the
+        rulebook would judge evasive)."""
+        batch = self.batch()
+        envelope = parse_event(obj, actor=actor)
+        outcome = batch.add(envelope, source=source)
+        if outcome.duplicate or envelope.case is None:
+            return []
+        self.projections.catch_up()
+        stored = list(self.projections.facts(cases=[envelope.case]))
+        others = list(self.projections.facts(non_case_only=True))
+        last = max((r.position for r in [*stored, *others]), default=0)
+        staged = [EventRecord.from_event(event, last + i) for i, event in enumerate(batch.staged, start=1)]
+        new_ids = {record.event for record in staged}
+        found = judge([*others, *stored, *staged], self.today())
+        return [v for v in found if v.case == envelope.case and new_ids & set(v.evidence)]
 
     def _retrying(self, attempt: Callable[[], Any]) -> Any:
         """Run `attempt` (validate against the ledger as it stands, then save) until no other
@@ -391,9 +420,9 @@ class Ledger:
             try:
                 for name in ("recorded", "source", "event"):
                     if not isinstance(obj.get(name), str):
-                        raise InvalidField(f"an export line needs '{name}'", field=name)
+                        raise InvalidField(code="export_field_missing", params={"name": name}, field=name)
                 if obj["source"] not in ("web", "api", "import"):
-                    raise InvalidField(f"unknown source {obj['source']!r}", field="source")
+                    raise InvalidField(code="unknown_source", params={"source": repr(obj["source"])}, field="source")
                 recorded = parse_timestamp(obj["recorded"], "recorded")
                 batch.add(parse_event(obj), source=obj["source"], recorded=recorded, expected_event=obj["event"],
                           line=line.number)
@@ -450,7 +479,7 @@ class Ledger:
         """An inclusion proof of each of the case's events under a checkpoint signed now."""
         records = {r.position: r for r in self.stream_records(case_id(case))}
         if not records:
-            raise UnknownReference(f"unknown case {case!r}", field="case")
+            raise UnknownReference(code="unknown_case", params={"case": repr(case)}, field="case")
         checkpoint = self.head_checkpoint()
         raws = list(self.recorder.raw_events())
         leaves = [(raw.position, leaf_of(raw)) for raw in raws]
@@ -547,7 +576,7 @@ class Ledger:
     ) -> list[dict[str, Any]]:
         """SPEC §7 scorecard over [start, end], judged as of `end` (Decision 766 on-time rate)."""
         if end < start:
-            raise InvalidField("the period ends before it starts", field="to")
+            raise InvalidField(code="period_reversed", params={}, field="to")
         self.projections.catch_up()
         records = list(self.projections.facts(as_of=end, known_at=known_at))
         return scoring.scorecard_from_records(records, start, end, by_official=by_official)
@@ -631,7 +660,7 @@ class Ledger:
         as_of = as_of or self.clock().astimezone(LOCAL_TZ).date()
         all_records = self.stream_records(case_id(case))
         if not all_records:
-            raise UnknownReference(f"unknown case {case!r}", field="case")
+            raise UnknownReference(code="unknown_case", params={"case": repr(case)}, field="case")
         self._check_nothing_deleted()
         records = filter_records(all_records, as_of, known_at)
         registry = self.registry_as_of(as_of, known_at)

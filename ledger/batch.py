@@ -103,10 +103,7 @@ class Batch:
         line in an imported file, lets a later line reusing its id for other content name it."""
         now = recorded or self._clock()
         if envelope.at > now + FUTURE_TOLERANCE:
-            raise OutOfOrder(
-                f"claimed time {envelope.at.isoformat()} is in the future (the ledger's clock is {now.isoformat()})",
-                field="at",
-            )
+            raise OutOfOrder(code="future_claim", params={"at": envelope.at, "now": now}, field="at")
         if envelope.key is not None:
             duplicate = self._duplicate(envelope)
             if duplicate is not None:
@@ -115,11 +112,7 @@ class Batch:
 
         aggregate = self._aggregate_for(envelope)
         if expected_event is not None and ledger_event_id(aggregate.id, aggregate.version + 1) != expected_event:
-            raise OutOfOrder(
-                f"event {expected_event} does not fall at its place in its stream"
-                f" (an export with missing or reordered lines?)",
-                field="event",
-            )
+            raise OutOfOrder(code="event_out_of_place", params={"event": expected_event}, field="event")
         if isinstance(aggregate, Registry):
             aggregate.record(envelope, source=source, timestamp=now)
         else:
@@ -154,15 +147,12 @@ class Batch:
         if digest != envelope.digest():
             if envelope.key in self._staged_keys:
                 earlier = self._staged_keys[envelope.key]
-                where = (
-                    f"earlier in this file, on line {earlier},"
-                    if earlier is not None
-                    else "earlier in this batch (the same file or request)"
+                raise KeyConflict(
+                    code="key_repeated_in_file" if earlier is not None else "key_repeated_in_batch",
+                    params={"key": repr(envelope.key), "line": earlier},
+                    field="id",
                 )
-                raise KeyConflict(f"id {envelope.key!r} appears {where} for a different event", field="id")
-            raise KeyConflict(
-                f"id {envelope.key!r} is already in the ledger for a different event", field="id"
-            )
+            raise KeyConflict(code="key_in_ledger", params={"key": repr(envelope.key)}, field="id")
         return Outcome(
             event=ledger_event_id(originator_id, version),
             type=envelope.type,

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 import click
 
 from .application import ImportReport, Ledger
-from .calendar import LOCAL_TZ
 from .domain.errors import ConcurrentAppend, CorruptEvent, LedgerError, Refused
-from .domain.values import parse_date, parse_timestamp
+from .domain.values import parse_date, parse_known_at
 from .integrity.keys import b64
 from .demo import DEFAULT_REGISTRY
 from .reports import render
@@ -77,12 +76,8 @@ def _known_at(value: str | datetime | None) -> datetime | None:
     """A timestamp with offset; a bare date means the end of that local day (SPEC §2)."""
     if value is None or isinstance(value, datetime):
         return value
-    if len(value) == 10:
-        day = _as_of(value, "--known-at")
-        assert day is not None
-        return datetime.combine(day, time.max, tzinfo=LOCAL_TZ)
     try:
-        return parse_timestamp(value, "known-at")
+        return parse_known_at(value, "known-at")
     except Refused as error:
         raise click.BadParameter(str(error), param_hint="--known-at") from None
 
@@ -383,9 +378,13 @@ def rules(fmt: str) -> None:
 @main.command()
 @click.option("--cases", type=click.IntRange(1, 2_000_000), default=2000, show_default=True)
 @click.option("--seed", type=int, default=2024, show_default=True)
+@click.option("--serve", "then_serve", is_flag=True, help="Then run the web application (as `ledger serve`).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --serve: the address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="With --serve: the port.")
 @click.pass_context
-def demo(ctx: click.Context, cases: int, seed: int) -> None:
-    """Fill a fresh store with a realistic synthetic year of Ho Chi Minh City cases."""
+def demo(ctx: click.Context, cases: int, seed: int, then_serve: bool, host: str, port: int) -> None:
+    """Fill a fresh store with a realistic synthetic year of Ho Chi Minh City cases, and make one
+    web login per role (printed with the site's address)."""
     from .demo import generate, progress_length
 
     ledger = _ledger(ctx, create=True)
@@ -400,6 +399,84 @@ def demo(ctx: click.Context, cases: int, seed: int) -> None:
                f"({summary['imported']} imported, {summary['web']} through the web), {summary['findings']} findings")
     click.echo("events by type:   " + ", ".join(f"{k} {v}" for k, v in summary["by_type"].items()))
     click.echo("violations (all): " + ", ".join(f"{k} {v}" for k, v in summary["violations"].items()))
+    from .demo import make_logins
+
+    logins = make_logins(ledger)
+    click.echo(f"web logins (site: http://{host}:{port}/ once `ledger serve` runs; passwords shown only now):")
+    for role, login, official, password in logins:
+        click.echo(f"  {role:<12} {login:<16} {password}   acts as {official}")
+    if then_serve:
+        serve_command = main.get_command(ctx, "serve")
+        if serve_command is None:
+            raise click.UsageError("the web application is not installed (no `serve` command)")
+        ctx.invoke(serve_command, host=host, port=port)
+
+
+@main.group()
+def user() -> None:
+    """Web logins."""
+
+
+def _password() -> str:
+    if sys.stdin.isatty():
+        return str(click.prompt("password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user.command("add")
+@click.argument("login")
+@click.option("--official", required=True, help="The registry official this login acts as.")
+@click.option("--role", type=click.Choice(["official", "oversight", "admin"]), default="official", show_default=True)
+@click.pass_context
+def user_add(ctx: click.Context, login: str, official: str, role: str) -> None:
+    """Create a web login (the password is asked, or read from the first line of stdin)."""
+    account = _ledger(ctx.parent).accounts.add_login(login, official, _password(), role)  # type: ignore[arg-type]
+    click.echo(f"login {account.login} created: acts as {account.official}, role {account.role}")
+
+
+@user.command("list")
+@click.pass_context
+def user_list(ctx: click.Context) -> None:
+    """The logins, with their official and role."""
+    for account in _ledger(ctx.parent).accounts.list_logins():  # type: ignore[arg-type]
+        state = "disabled" if account.disabled else "active"
+        click.echo(f"{account.login:<20} {account.official:<20} {account.role:<10} {state}")
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.option("--official", required=True, help="The registry official the token acts as.")
+@click.option("--role", type=click.Choice(["official", "oversight", "admin"]), default="official", show_default=True,
+              help="admin: may also append registry events.")
+@click.pass_context
+def token_create(ctx: click.Context, official: str, role: str) -> None:
+    """Print a new API token (shown only now; only its hash is kept)."""
+    made, secret = _ledger(ctx.parent).accounts.create_token(official, role)  # type: ignore[arg-type]
+    click.echo(secret)
+    click.echo(f"token {made.token_id} acts as {made.official} ({made.role}); revoke with"
+               f" `ledger token revoke {made.token_id}`", err=True)
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@click.pass_context
+def token_revoke(ctx: click.Context, token_id: str) -> None:
+    """Revoke a token at once."""
+    revoked = _ledger(ctx.parent).accounts.revoke_token(token_id)  # type: ignore[arg-type]
+    click.echo(f"token {revoked.token_id} revoked at {revoked.revoked}")
+
+
+@token.command("list")
+@click.pass_context
+def token_list(ctx: click.Context) -> None:
+    """The tokens (never their secrets)."""
+    for made in _ledger(ctx.parent).accounts.list_tokens():  # type: ignore[arg-type]
+        click.echo(f"{made.token_id}  {made.official:<20} {made.role:<10} created {made.created}"
+                   f"  {'revoked ' + made.revoked if made.revoked else 'live'}")
 
 
 @main.command()
@@ -518,3 +595,15 @@ def verify_report(ctx: click.Context, file: str, trusted: tuple[str, ...]) -> No
         click.echo(line)
     if not ok:
         ctx.exit(CHECK_FAILED)
+
+
+def _load_plugins() -> None:
+    """Commands other packages add (the web application's `serve`), found by entry point so
+    that nothing in `ledger` imports them."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="ledger.commands"):
+        main.add_command(entry.load(), entry.name)
+
+
+_load_plugins()

@@ -39,7 +39,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -65,7 +65,7 @@ class LineDecodeError(InvalidField):
     into `error: …` and exit 2 without further ado."""
 
     def __init__(self, line: int, column: int, byte: int, reason: str) -> None:
-        super().__init__(f"line {line} is not UTF-8 text (column {column}: {reason})")
+        super().__init__(code="line_not_utf8", params={"line": line, "column": column, "reason": reason})
         self.line = line
         self.column = column
         self.byte = byte
@@ -106,14 +106,16 @@ def read_input_lines(path: str) -> list[str]:
 _SUSPECT = re.compile(r"\\u0000|\\u[dD][89abcdefABCDEF]|[\x00\ud800-\udfff]")
 
 
-class _Hostile(ValueError):
-    """Raised from inside `json.loads` (its hooks) to refuse a line with this reason."""
+# The decoder's hooks refuse hostile input by raising `InvalidField` from inside `json.loads`
+# (which lets their exceptions through unchanged).
 
 
 def _int(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > MAX_NUMBER_DIGITS:
-        raise _Hostile(f"a number of {digits} digits (at most {MAX_NUMBER_DIGITS}): {_head(text)}")
+        raise InvalidField(
+            code="number_too_many_digits", params={"digits": digits, "limit": MAX_NUMBER_DIGITS, "number": _head(text)}
+        )
     return int(text)
 
 
@@ -121,17 +123,19 @@ def _float(text: str) -> float:
     mantissa, _, exponent = text.lower().partition("e")
     digits = sum(c.isdigit() for c in mantissa)
     if digits > MAX_NUMBER_DIGITS:
-        raise _Hostile(f"a number of {digits} digits (at most {MAX_NUMBER_DIGITS}): {_head(text)}")
+        raise InvalidField(
+            code="number_too_many_digits", params={"digits": digits, "limit": MAX_NUMBER_DIGITS, "number": _head(text)}
+        )
     if len(exponent.lstrip("+-")) > MAX_EXPONENT_DIGITS:
-        raise _Hostile(f"a number out of range: {_head(text)}")
+        raise InvalidField(code="number_out_of_range", params={"number": _head(text)})
     value = float(text)
     if not math.isfinite(value):
-        raise _Hostile(f"a number out of range: {_head(text)}")
+        raise InvalidField(code="number_out_of_range", params={"number": _head(text)})
     return value
 
 
 def _constant(text: str) -> NoReturn:
-    raise _Hostile(f"{text} is not JSON (numbers must be finite)")
+    raise InvalidField(code="not_json_constant", params={"constant": text})
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -140,7 +144,7 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise _Hostile(f"duplicate key {shown(key)} in one object (the line is ambiguous)")
+                raise InvalidField(code="duplicate_key", params={"key": shown(key)})
             seen.add(key)
     return obj
 
@@ -153,27 +157,29 @@ def _head(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else f"{text[:limit]}…"
 
 
-def _problem(obj: Any) -> str | None:
-    """Why a parsed line cannot be taken: too deep, or a string no store can hold."""
+def _problem(obj: Any) -> InvalidField | None:
+    """Why a parsed line cannot be taken (the refusal to raise): too deep, or a string no store can hold."""
     stack: list[tuple[Any, str, int]] = [(obj, "", 1)]
     while stack:
         item, where, depth = stack.pop()
         if isinstance(item, str):
             found = UNSTORABLE.search(item)
             if found is not None:
-                place = f"'{where}'" if where else "the line"
-                return (
-                    f"{place} contains {describe_character(found.group())} at character {found.start() + 1},"
-                    " which no string may hold"
+                return InvalidField(
+                    code="unstorable_in_field" if where else "unstorable_in_line",
+                    params={"name": where, "character": describe_character(found.group()), "position": found.start() + 1},
                 )
         elif isinstance(item, (dict, list)):
             if depth > MAX_DEPTH:
-                return f"objects and arrays nested deeper than {MAX_DEPTH} levels"
+                return InvalidField(code="json_too_deep", params={"limit": MAX_DEPTH})
             if isinstance(item, dict):
                 for key, inner in item.items():
                     found = UNSTORABLE.search(key)
                     if found is not None:
-                        return f"a key contains {describe_character(found.group())}, which no string may hold: {shown(key)}"
+                        return InvalidField(
+                            code="unstorable_in_key",
+                            params={"character": describe_character(found.group()), "key": shown(key)},
+                        )
                     step = path_key(key)
                     stack.append((inner, f"{where}.{step}" if where else step, depth + 1))
             else:
@@ -188,18 +194,20 @@ class Line:
     error: str | None = None
 
 
-def _decode(text: str, *, where: Callable[[json.JSONDecodeError], str]) -> Any:
-    """The strict decoder, its every failure an `InvalidField` (`where` places a syntax error)."""
+def _decode(text: str, *, document: bool) -> Any:
+    """The strict decoder, its every failure an `InvalidField` (a syntax error placed by its
+    column in a line, by its line and column in a `document`)."""
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as error:
-        raise InvalidField(f"not valid JSON ({error.msg} at {where(error)})") from None
-    except _Hostile as error:
-        raise InvalidField(str(error)) from None
+        raise InvalidField(
+            code="json_syntax_in_document" if document else "json_syntax_in_line",
+            params={"reason": error.msg, "line": error.lineno, "column": error.colno},
+        ) from None
     except RecursionError:
-        raise InvalidField(f"objects and arrays nested deeper than {MAX_DEPTH} levels") from None
+        raise InvalidField(code="json_too_deep", params={"limit": MAX_DEPTH}) from None
     except ValueError as error:  # any other number the json module cannot read
-        raise InvalidField(f"not valid JSON ({shown(str(error))})") from None
+        raise InvalidField(code="json_unreadable", params={"reason": shown(str(error))}) from None
 
 
 def parse_line(text: str) -> Any:
@@ -209,26 +217,26 @@ def parse_line(text: str) -> Any:
     if len(body) * 4 > MAX_LINE_BYTES:  # only then can it be too long; count exactly
         size = len(body.encode("utf-8", errors="surrogatepass"))
         if size > MAX_LINE_BYTES:
-            raise InvalidField(f"line too long: {size} bytes (at most {MAX_LINE_BYTES}, 1 MiB)")
-    obj = _decode(body, where=lambda e: f"column {e.colno}")
+            raise InvalidField(code="line_too_long", params={"size": size, "limit": MAX_LINE_BYTES})
+    obj = _decode(body, document=False)
     if not isinstance(obj, dict):
-        raise InvalidField("a line must be one JSON object")
+        raise InvalidField(code="line_not_object", params={})
     # Walk the object only when the text could hide a problem: enough brackets to nest too deep,
     # or a NUL or a surrogate, raw or escaped (a valid escaped pair also sends it to the walk).
     if body.count("[") + body.count("{") > MAX_DEPTH or _SUSPECT.search(body):
         problem = _problem(obj)
         if problem is not None:
-            raise InvalidField(problem)
+            raise problem
     return obj
 
 
 def parse_document(text: str) -> Any:
     """A whole JSON document (a proof, a report), read as strictly as a line: no duplicate keys,
     no NaN, bounded numbers and depth, no unstorable strings; raises `InvalidField`."""
-    obj = _decode(text, where=lambda e: f"line {e.lineno}, column {e.colno}")
+    obj = _decode(text, document=True)
     problem = _problem(obj)
     if problem is not None:
-        raise InvalidField(problem)
+        raise problem
     return obj
 
 

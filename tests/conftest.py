@@ -43,6 +43,13 @@ def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its production cost takes ~0.5 s a hash; tests use the cheap profile (the
+    production parameters are pinned by their own test)."""
+    monkeypatch.setenv("LEDGER_ARGON2_PROFILE", "test")
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2024, 12, 2, 3, 0, tzinfo=timezone.utc))

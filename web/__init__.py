@@ -1,27 +1,125 @@
-"""The web application (SPEC §11): for now only its factory and the health check.
+"""The web application (SPEC §11): one factory, one blueprint per audience.
 
-Forms, pages and the JSON API arrive with the web issue; the factory is already the one place
-that builds the process's `Ledger` and keeps it in `app.extensions`.
+`create_app(config)` is the one place that builds the process's `Ledger` (kept in
+`app.extensions["ledger"]`), so tests, `ledger serve` and gunicorn (`web:create_app()`) run the
+same application. Blueprints: `auth` (login, logout), `agency` (inbox and forms), `inspect`
+(findings), `oversight` (violations), `admin` (registry, logins, tokens) and `api` (JSON, with
+its OpenAPI document at `/api/openapi.json`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
+from flask_smorest import Api
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 
 from ledger import Ledger
+
+from . import admin, agency, api, auth, i18n, inspect, oversight
+from .config import DEFAULTS, from_environment
+from .limits import BodyLimit
+
+csrf = CSRFProtect()
+
+
+class MissingSecretKey(RuntimeError):
+    """The application refuses to start without a secret key (sessions and CSRF depend on it)."""
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.update(LEDGER_DATABASE_URL=None)
+    app.config.update(DEFAULTS)
+    app.config.update({k: v for k, v in from_environment().items() if v is not None})
     app.config.update(config or {})
-    ledger = Ledger(app.config["LEDGER_DATABASE_URL"])
+    if not app.config.get("SECRET_KEY"):
+        raise MissingSecretKey(
+            "no secret key: set LEDGER_SECRET_KEY (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+        )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.wsgi_app = BodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]
+
+    ledger = app.config.get("LEDGER") or Ledger(app.config["LEDGER_DATABASE_URL"], create=False)
     app.extensions["ledger"] = ledger
+
+    i18n.init_app(app)
+    csrf.init_app(app)
+    auth.login_manager.init_app(app)
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(agency.bp)
+    app.register_blueprint(inspect.bp)
+    app.register_blueprint(oversight.bp)
+    app.register_blueprint(admin.bp)
+    rest = Api(app, spec_kwargs={"info": {"description": "Procedure Ledger: append events, read the ledger."}})
+    api.register_components(rest)
+    rest.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # token-authenticated: no cookie, so no cross-site request forgery
 
     @app.get("/healthz")
     def healthz() -> Any:
         return jsonify(status="ok", events=ledger.event_count())
 
+    _error_pages(app)
     return app
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error: CSRFError) -> Any:
+        from flask_babel import gettext as _
+
+        reason = _("The form expired or did not come from this site (missing or wrong CSRF token);"
+                   " nothing was recorded. Open the form again.")
+        return render_template("error.html", status=400, reason=reason), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        if _wants_json():
+            body: dict[str, Any] = {"error": error.description or error.name}
+            messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
+            if messages:  # webargs: {"query": {"field": ["message"]}}
+                status = 400
+                body = {"errors": [
+                    {"index": None, "field": name, "code": "invalid_parameter", "message": _flatten(texts),
+                     "params": {}}
+                    for where in messages.values() for name, texts in where.items()
+                ]}
+            response = jsonify(body)
+            response.status_code = status
+            if status == 405 and error.get_response().headers.get("Allow"):
+                response.headers["Allow"] = error.get_response().headers["Allow"]
+            return response
+        return render_template("error.html", status=status, reason=_reason(status, error)), status
+
+
+def _flatten(messages: Any) -> str:
+    """webargs' messages of one field: a list, or (for a list field) a dict of lists by index."""
+    if isinstance(messages, dict):
+        return " ".join(_flatten(inner) for inner in messages.values())
+    if isinstance(messages, (list, tuple)):
+        return " ".join(_flatten(inner) for inner in messages)
+    return str(messages)
+
+
+def _reason(status: int, error: HTTPException) -> str:
+    from flask_babel import gettext as _
+
+    if status == 413:
+        return _("The request is too large (at most %(limit)s bytes).", limit=DEFAULTS["MAX_CONTENT_LENGTH"])
+    if status == 404 and error.description and not error.description.startswith("The requested URL"):
+        return str(error.description)
+    if status == 403 and error.description:
+        return str(error.description)
+    if status == 404:
+        return _("There is no such page.")
+    if status == 400 and error.description and not error.description.startswith("The browser"):
+        return str(error.description)
+    return _("The request could not be handled (%(status)s).", status=status)

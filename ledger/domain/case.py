@@ -71,14 +71,17 @@ class Case(LedgerAggregate):
         actor = registry.actor_at(envelope.by, envelope.at)
         if envelope.type == "CaseOpened":
             if self.is_opened:
-                raise InvalidState(f"case {envelope.case!r} is already opened", field="case")
+                raise InvalidState(code="case_already_opened", params={"case": repr(envelope.case)}, field="case")
         else:
             if not self.is_opened:
-                raise UnknownReference(f"unknown case {envelope.case!r}", field="case")
+                raise UnknownReference(code="unknown_case", params={"case": repr(envelope.case)}, field="case")
             if self.resolved and envelope.type != "FindingRecorded":
-                raise InvalidState(f"case {envelope.case!r} is resolved; only findings may follow", field="case")
+                raise InvalidState(code="case_resolved", params={"case": repr(envelope.case)}, field="case")
             assert self.opened_at is not None
-            _not_before(envelope.at, self.opened_at, "the case was opened")
+            if envelope.at < self.opened_at:
+                raise OutOfOrder(
+                    code="before_case_opened", params={"at": envelope.at, "earlier": self.opened_at}, field="at"
+                )
         check = getattr(self, f"_check_{envelope.type}")
         check(envelope, registry, actor)
         self.trigger_event(
@@ -98,7 +101,9 @@ class Case(LedgerAggregate):
 
     def _check_CaseOpened(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
         if registry.procedure_at(e.fields["procedure"], e.at) is None:
-            raise UnknownReference(f"unknown procedure {e.fields['procedure']!r}", field="procedure")
+            raise UnknownReference(
+                code="unknown_procedure", params={"procedure": repr(e.fields["procedure"])}, field="procedure"
+            )
         _due_not_before_act(e, "due")
 
     def _check_LeadAssigned(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
@@ -106,7 +111,7 @@ class Case(LedgerAggregate):
         registry.require_agency(agency, e.at, "agency")
         _official_of(registry, e.fields["official"], agency, e.at, "official")
         if self.leads and not (e.fields.get("reason") or "").strip():
-            raise InvalidField("a 'reason' is required when a lead is replaced", field="reason")
+            raise InvalidField(code="lead_reason_required", params={}, field="reason")
 
     def _check_CoordinatorAssigned(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
         agency = e.fields["agency"]
@@ -118,10 +123,12 @@ class Case(LedgerAggregate):
         self._require_lead_agency(e, registry, actor)
         consultation = e.fields["consultation"]
         if consultation in self.consultations:
-            raise InvalidState(f"consultation {consultation!r} already exists in this case", field="consultation")
+            raise InvalidState(
+                code="consultation_exists", params={"consultation": repr(consultation)}, field="consultation"
+            )
         registry.require_agency(e.fields["to"], e.at, "to")
         if "due" in e.fields and "due_days" in e.fields:
-            raise InvalidField("give either 'due' or 'due_days', not both", field="due")
+            raise InvalidField(code="due_and_due_days", params={}, field="due")
         _due_not_before_act(e, "due")
 
     def _check_ConsultationHandlerDesignated(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
@@ -146,17 +153,16 @@ class Case(LedgerAggregate):
     def _check_SupplementReceived(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
         self._require_lead_agency(e, registry, actor)
         if not self.open_supplements:
-            raise InvalidState("no supplement request is open in this case")
+            raise InvalidState(code="no_open_supplement", params={})
         # It closes every open request, so it depends on each of them.
-        _not_before(e.at, max(self.open_supplements), "the supplement was requested")
+        last_request = max(self.open_supplements)
+        if e.at < last_request:
+            raise OutOfOrder(code="before_supplement_requested", params={"at": e.at, "earlier": last_request}, field="at")
 
     def _check_ApologyIssued(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
         self._require_lead_agency(e, registry, actor)
         if actor.role not in ("head", "deputy_head"):
-            raise NotPermitted(
-                f"an apology is issued by the head or a deputy head of the lead agency, not a {actor.role}",
-                field="by",
-            )
+            raise NotPermitted(code="apology_not_by_head", params={"role": actor.role}, field="by")
         _due_not_before_act(e, "new_due")
 
     def _check_CaseResolved(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
@@ -166,7 +172,9 @@ class Case(LedgerAggregate):
         _require_inspector(actor)
         consultation = e.fields.get("consultation")
         if consultation is not None and consultation not in self.consultations:
-            raise UnknownReference(f"unknown consultation {consultation!r} in this case", field="consultation")
+            raise UnknownReference(
+                code="unknown_consultation", params={"consultation": repr(consultation)}, field="consultation"
+            )
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -183,18 +191,16 @@ class Case(LedgerAggregate):
         """The act is the lead agency's, judged against the agency that was lead at its claimed
         time (the agency, not the official, was lead), and depends on that assignment."""
         if not self.leads:
-            raise InvalidState(f"case {self.reference!r} has no lead yet; assign one first")
+            raise InvalidState(code="no_lead", params={"case": repr(self.reference)})
         lead = self.lead_at(e.at)
         if lead is None:  # claimed before every assignment: before the event it depends on
             first = min(other.at for other in self.leads)
-            raise OutOfOrder(
-                f"claimed time {e.at.isoformat()} is before the lead was assigned ({first.isoformat()})", field="at"
-            )
+            raise OutOfOrder(code="before_lead_assigned", params={"at": e.at, "earlier": first}, field="at")
         holder = registry.successor_at(lead.agency, e.at)
         if actor.agency != holder:
             raise NotPermitted(
-                f"only an official of the lead agency {holder} (lead at {e.at.isoformat()}) may record {e.type}; "
-                f"{e.by} is of {actor.agency}",
+                code="not_lead_agency",
+                params={"agency": holder, "at": e.at, "type": e.type, "official": e.by, "actor_agency": actor.agency},
                 field="by",
             )
 
@@ -202,10 +208,19 @@ class Case(LedgerAggregate):
         ref = e.fields["consultation"]
         consultation = self.consultations.get(ref)
         if consultation is None:
-            raise UnknownReference(f"unknown consultation {ref!r} in this case", field="consultation")
+            raise UnknownReference(code="unknown_consultation", params={"consultation": repr(ref)}, field="consultation")
         if consultation.status != "open":
-            raise InvalidState(f"consultation {ref!r} is already {consultation.status}", field="consultation")
-        _not_before(e.at, consultation.requested_at, "the consultation was requested")
+            raise InvalidState(
+                code="consultation_answered" if consultation.status == "answered" else "consultation_withdrawn",
+                params={"consultation": repr(ref)},
+                field="consultation",
+            )
+        if e.at < consultation.requested_at:
+            raise OutOfOrder(
+                code="before_consultation_requested",
+                params={"at": e.at, "earlier": consultation.requested_at},
+                field="at",
+            )
         return consultation
 
     def _require_consulted_agency(
@@ -214,7 +229,8 @@ class Case(LedgerAggregate):
         holder = registry.successor_at(consultation.to, e.at)
         if actor.agency != holder:
             raise NotPermitted(
-                f"only an official of the consulted agency {holder} may record {e.type}; {e.by} is of {actor.agency}",
+                code="not_consulted_agency",
+                params={"agency": holder, "type": e.type, "official": e.by, "actor_agency": actor.agency},
                 field="by",
             )
         return holder
@@ -248,29 +264,30 @@ class Case(LedgerAggregate):
         self.resolved = True
 
 
-def _not_before(at: datetime, earlier: datetime, what: str) -> None:
-    if at < earlier:
-        raise OutOfOrder(
-            f"claimed time {at.isoformat()} is before {what} ({earlier.isoformat()})", field="at"
-        )
-
-
 def _due_not_before_act(e: Envelope, name: str) -> None:
     if name in e.fields and parse_date(e.fields[name], name) < local_date(e.at):
-        raise InvalidField(f"'{name}' {e.fields[name]} is before the act's own date {local_date(e.at)}", field=name)
+        raise InvalidField(
+            code="due_before_act", params={"name": name, "date": e.fields[name], "act_date": local_date(e.at)}, field=name
+        )
 
 
 def _official_of(registry: RegistryState, official: str, agency: str, at: datetime, field_name: str) -> None:
     posting = registry.posting_at(official, at)
     if posting is None:
-        raise UnknownReference(f"unknown or departed official {official!r} at {at.isoformat()}", field=field_name)
+        raise UnknownReference(
+            code="unknown_official_at", params={"official": repr(official), "at": at}, field=field_name
+        )
     if posting.agency != agency:
-        raise InvalidField(f"{official!r} is an official of {posting.agency}, not of {agency}", field=field_name)
+        raise InvalidField(
+            code="official_of_other_agency",
+            params={"official": repr(official), "official_agency": posting.agency, "agency": agency},
+            field=field_name,
+        )
 
 
 def _require_inspector(actor: Posting) -> None:
     if actor.role != "inspector":
-        raise NotPermitted(f"only an inspector may record a finding, not a {actor.role}", field="by")
+        raise NotPermitted(code="not_inspector", params={"role": actor.role}, field="by")
 
 
 class CaseEvent(LedgerEvent):

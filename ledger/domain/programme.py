@@ -38,14 +38,15 @@ class AgencyYear(LedgerAggregate):
             registry.require_agency(agency, envelope.at, "agency")
             if actor.agency != agency:
                 raise NotPermitted(
-                    f"only an official of {agency} may adopt its work programme; {envelope.by} is of {actor.agency}",
+                    code="not_programme_agency",
+                    params={"agency": agency, "official": envelope.by, "actor_agency": actor.agency},
                     field="by",
                 )
         else:
             if actor.role != "inspector":
-                raise NotPermitted(f"only an inspector may record a finding, not a {actor.role}", field="by")
+                raise NotPermitted(code="not_inspector", params={"role": actor.role}, field="by")
             if agency not in registry.agencies:
-                raise UnknownReference(f"unknown agency {agency!r}", field="agency")
+                raise UnknownReference(code="unknown_agency", params={"agency": repr(agency)}, field="agency")
         event_class = WorkProgrammeAdopted if envelope.type == "WorkProgrammeAdopted" else AgencyFindingRecorded
         self.trigger_event(
             event_class,

@@ -172,21 +172,26 @@ class RegistryState:
         """The acting official's posting at `moment`; refuses unknown, departed or merged-away."""
         record = self.officials.get(official)
         if record is None:
-            raise UnknownReference(f"unknown official {official!r}", field="by")
+            raise UnknownReference(code="unknown_official", params={"official": repr(official)}, field="by")
         if record.departed_at is not None and record.departed_at <= moment:
             raise UnknownReference(
-                f"official {official!r} departed on {record.departed_at.isoformat()}", field="by"
+                code="official_departed_on", params={"official": repr(official), "departed": record.departed_at}, field="by"
             )
         posting = record.posting_at(moment)
         if posting is None:
             raise UnknownReference(
-                f"official {official!r} was not yet appointed at {moment.isoformat()}", field="by"
+                code="official_not_yet_appointed", params={"official": repr(official), "at": moment}, field="by"
             )
         agency = self.agencies.get(posting.agency)
         if agency is not None and agency.is_merged_at(moment):
             raise InvalidState(
-                f"{official!r} belongs to {posting.agency}, merged into {agency.merged_into}"
-                f" on {agency.merged_at.isoformat() if agency.merged_at else '?'}; it can no longer act",
+                code="official_agency_merged",
+                params={
+                    "official": repr(official),
+                    "agency": posting.agency,
+                    "into": agency.merged_into,
+                    "merged": agency.merged_at if agency.merged_at else "?",
+                },
                 field="by",
             )
         return posting
@@ -197,14 +202,15 @@ class RegistryState:
             return agency
         known = self.agencies.get(code)
         if known is None:
-            raise UnknownReference(f"unknown agency {code!r}", field=field_name)
+            raise UnknownReference(code="unknown_agency", params={"agency": repr(code)}, field=field_name)
         if known.is_merged_at(moment):
             raise InvalidState(
-                f"agency {code!r} was merged into {known.merged_into} and no longer exists at {moment.isoformat()}",
+                code="agency_merged",
+                params={"agency": repr(code), "into": known.merged_into, "at": moment},
                 field=field_name,
             )
         raise UnknownReference(
-            f"agency {code!r} did not exist yet at {moment.isoformat()}", field=field_name
+            code="agency_not_yet_registered", params={"agency": repr(code), "at": moment}, field=field_name
         )
 
 
@@ -250,7 +256,7 @@ class Registry(LedgerAggregate):
 
     def _check_AgencyRegistered(self, at: datetime, f: dict[str, Any]) -> None:
         if f["agency"] in self.state.agencies:
-            raise InvalidState(f"agency {f['agency']!r} is already registered", field="agency")
+            raise InvalidState(code="agency_already_registered", params={"agency": repr(f["agency"])}, field="agency")
 
     def _check_AgencyMandateChanged(self, at: datetime, f: dict[str, Any]) -> None:
         self.state.require_agency(f["agency"], at, "agency")
@@ -259,13 +265,12 @@ class Registry(LedgerAggregate):
         self.state.require_agency(f["agency"], at, "agency")
         self.state.require_agency(f["into"], at, "into")
         if f["agency"] == f["into"]:
-            raise InvalidField("an agency cannot be merged into itself", field="into")
+            raise InvalidField(code="merge_into_itself", params={}, field="into")
 
     def _check_OfficialAppointed(self, at: datetime, f: dict[str, Any]) -> None:
         if f["official"] in self.state.officials:
             raise InvalidState(
-                f"official {f['official']!r} is already appointed; record an OfficialTransferred",
-                field="official",
+                code="official_already_appointed", params={"official": repr(f["official"])}, field="official"
             )
         self.state.require_agency(f["agency"], at, "agency")
 
@@ -279,12 +284,12 @@ class Registry(LedgerAggregate):
     def _require_serving(self, official: str, at: datetime) -> None:
         record = self.state.officials.get(official)
         if record is None:
-            raise UnknownReference(f"unknown official {official!r}", field="official")
+            raise UnknownReference(code="unknown_official", params={"official": repr(official)}, field="official")
         if record.departed_at is not None and record.departed_at <= at:
-            raise UnknownReference(f"official {official!r} has departed", field="official")
+            raise UnknownReference(code="official_departed", params={"official": repr(official)}, field="official")
         if record.posting_at(at) is None:
             raise UnknownReference(
-                f"official {official!r} was not yet appointed at {at.isoformat()}", field="official"
+                code="official_not_yet_appointed", params={"official": repr(official), "at": at}, field="official"
             )
 
     def _check_ProcedureDefined(self, at: datetime, f: dict[str, Any]) -> None:

@@ -40,8 +40,8 @@ from .values import (
     RULE_CODES,
     check_characters,
     parse_date,
-    path_key,
     parse_timestamp,
+    path_key,
     shown,
 )
 
@@ -54,9 +54,9 @@ MAX_TAGS = 100
 def _text(name: str, value: object) -> object:
     """Required prose: a string, not blank, holding no control character but tab and newlines."""
     if not isinstance(value, str):
-        raise InvalidField(f"'{name}' must be a string", field=name)
+        raise InvalidField(code="must_be_string", params={"name": name}, field=name)
     if not value.strip():
-        raise InvalidField(f"'{name}' must not be empty", field=name)
+        raise InvalidField(code="must_not_be_empty", params={"name": name}, field=name)
     check_characters(name, value, identifier=False)
     return value
 
@@ -67,25 +67,25 @@ def _free_text(name: str, value: object) -> object:
     if value is None:
         return value
     if not isinstance(value, str):
-        raise InvalidField(f"'{name}' must be a string or null", field=name)
+        raise InvalidField(code="must_be_string_or_null", params={"name": name}, field=name)
     check_characters(name, value, identifier=False)
     return value
 
 
 def _identifier(name: str, value: str) -> str:
     if len(value) > MAX_IDENTIFIER:
-        raise InvalidField(f"'{name}' is longer than {MAX_IDENTIFIER} characters", field=name)
+        raise InvalidField(code="too_long", params={"name": name, "limit": MAX_IDENTIFIER}, field=name)
     check_characters(name, value, identifier=True)
     return value
 
 
 def _tag_list(name: str, value: object, *, at_least: int) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
-        raise InvalidField(f"'{name}' must be a list of non-empty strings", field=name)
+        raise InvalidField(code="must_be_tag_list", params={"name": name}, field=name)
     if len(value) < at_least:
-        raise InvalidField(f"'{name}' must hold at least {at_least} tag(s)", field=name)
+        raise InvalidField(code="too_few_tags", params={"name": name, "minimum": at_least}, field=name)
     if len(value) > MAX_TAGS:
-        raise InvalidField(f"'{name}' holds more than {MAX_TAGS} tags", field=name)
+        raise InvalidField(code="too_many_tags", params={"name": name, "limit": MAX_TAGS}, field=name)
     for index, tag in enumerate(value):
         if len(tag) > MAX_IDENTIFIER or IDENTIFIER_FORBIDDEN.search(tag):
             _identifier(f"{name}[{index}]", tag)  # raises, naming the tag
@@ -110,27 +110,29 @@ def _date(name: str, value: object) -> object:
 def _code(name: str, value: object) -> object:
     """An identifier: a reference, a code, an official's id (no control character at all)."""
     if not isinstance(value, str):
-        raise InvalidField(f"'{name}' must be a string", field=name)
+        raise InvalidField(code="must_be_string", params={"name": name}, field=name)
     if not value.strip():
-        raise InvalidField(f"'{name}' must not be empty", field=name)
+        raise InvalidField(code="must_not_be_empty", params={"name": name}, field=name)
     return _identifier(name, value)
 
 
 def _positive_int(name: str, value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WORKING_DAYS:
-        raise InvalidField(f"'{name}' must be a whole number from 1 to {MAX_WORKING_DAYS}", field=name)
+        raise InvalidField(code="must_be_day_count", params={"name": name, "limit": MAX_WORKING_DAYS}, field=name)
     return value
 
 
 def _year(name: str, value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, int) or not FIRST_DATE.year <= value <= LAST_DATE.year:
-        raise InvalidField(f"'{name}' must be a year from {FIRST_DATE.year} to {LAST_DATE.year}", field=name)
+        raise InvalidField(
+            code="must_be_year", params={"name": name, "first": FIRST_DATE.year, "last": LAST_DATE.year}, field=name
+        )
     return value
 
 
 def _bool(name: str, value: object) -> object:
     if not isinstance(value, bool):
-        raise InvalidField(f"'{name}' must be true or false", field=name)
+        raise InvalidField(code="must_be_boolean", params={"name": name}, field=name)
     return value
 
 
@@ -144,22 +146,22 @@ def _any(name: str, value: object) -> object:
         if isinstance(item, str):
             check_characters(where, item, identifier=False)
         elif isinstance(item, float) and not math.isfinite(item):
-            raise InvalidField(f"'{where}' must be a finite number", field=name)
+            raise InvalidField(code="must_be_finite", params={"name": where}, field=name)
         elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 10**MAX_NUMBER_DIGITS:
-            raise InvalidField(f"'{where}' has more than {MAX_NUMBER_DIGITS} digits", field=name)
+            raise InvalidField(code="too_many_digits", params={"name": where, "limit": MAX_NUMBER_DIGITS}, field=name)
         elif isinstance(item, (dict, list)):
             if depth >= MAX_DEPTH:
-                raise InvalidField(f"'{name}' is nested deeper than {MAX_DEPTH} levels", field=name)
+                raise InvalidField(code="nested_too_deep", params={"name": name, "limit": MAX_DEPTH}, field=name)
             if isinstance(item, dict):
                 for key, inner in item.items():
                     if not isinstance(key, str):
-                        raise InvalidField(f"'{where}' must have string keys", field=name)
+                        raise InvalidField(code="must_have_string_keys", params={"name": where}, field=name)
                     check_characters(f"{where} key", key, identifier=False)
                     stack.append((inner, f"{where}.{path_key(key)}", depth + 1))
             else:
                 stack.extend((inner, f"{where}[{i}]", depth + 1) for i, inner in enumerate(item))
         elif item is not None and not isinstance(item, (bool, int, float)):
-            raise InvalidField(f"'{where}' must be a JSON value", field=name)
+            raise InvalidField(code="must_be_json_value", params={"name": where}, field=name)
     return value
 
 
@@ -169,10 +171,10 @@ def _nullable_code(name: str, value: object) -> object:
 
 def _applicant(name: str, value: object) -> object:
     if not isinstance(value, dict):
-        raise InvalidField(f"'{name}' must be an object with 'name' and 'kind'", field=name)
+        raise InvalidField(code="must_be_applicant", params={"name": name}, field=name)
     for key in ("name", "kind"):
         if value.get(key) is None:
-            raise InvalidField(f"missing required field '{name}.{key}'", field=name)
+            raise InvalidField(code="missing_field", params={"name": f"{name}.{key}"}, field=name)
         _text(f"{name}.{key}", value[key])
     return {"name": value["name"], "kind": value["kind"]}
 
@@ -180,11 +182,14 @@ def _applicant(name: str, value: object) -> object:
 def _enum(*allowed: str) -> Checker:
     def check(name: str, value: object) -> object:
         if not isinstance(value, str):
-            raise InvalidField(f"'{name}' must be a string, one of {', '.join(allowed)}", field=name)
+            raise InvalidField(code="must_be_choice_string", params={"name": name, "allowed": allowed}, field=name)
         if value not in allowed:
-            raise InvalidField(f"'{name}' must be one of {', '.join(allowed)}; got {shown(value)}", field=name)
+            raise InvalidField(
+                code="not_one_of", params={"name": name, "allowed": allowed, "value": shown(value)}, field=name
+            )
         return value
 
+    check.choices = allowed  # type: ignore[attr-defined]  # read by ledger.domain.jsonschema
     return check
 
 
@@ -331,11 +336,11 @@ def _check_fields(obj: Mapping[str, Any], specs: tuple[FieldSpec, ...]) -> dict[
     for spec in specs:
         if spec.name not in obj:
             if spec.required:
-                raise InvalidField(f"missing required field '{spec.name}'", field=spec.name)
+                raise InvalidField(code="missing_field", params={"name": spec.name}, field=spec.name)
             continue
         value = obj[spec.name]
         if value is None and spec.required:
-            raise InvalidField(f"missing required field '{spec.name}' (it is null)", field=spec.name)
+            raise InvalidField(code="missing_field_null", params={"name": spec.name}, field=spec.name)
         checked[spec.name] = value if (value is None and not spec.required) else spec.check(spec.name, value)
     return checked
 
@@ -346,23 +351,27 @@ def _optional_string(obj: Mapping[str, Any], name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise InvalidField(f"'{name}' must be a non-empty string", field=name)
+        raise InvalidField(code="must_be_non_empty_string", params={"name": name}, field=name)
     return _identifier(name, value)
 
 
 def parse_event(obj: object, *, actor: str | None = None) -> Envelope:
     """Validate one event object; `actor` (an API token's official) replaces any `by`."""
     if not isinstance(obj, dict):
-        raise InvalidField("an event must be a JSON object")
+        raise InvalidField(code="event_not_object", params={})
     kind = obj.get("type")
     if kind is None:
-        raise InvalidField("missing required field 'type'" + (" (it is null)" if "type" in obj else ""), field="type")
+        raise InvalidField(
+            code="missing_field_null" if "type" in obj else "missing_field", params={"name": "type"}, field="type"
+        )
     if not isinstance(kind, str):
-        raise InvalidField("'type' must be a string", field="type")
+        raise InvalidField(code="must_be_string", params={"name": "type"}, field="type")
     if kind not in EVENT_TYPES:
-        raise InvalidField(f"unknown event type {shown(kind)}", field="type")
+        raise InvalidField(code="unknown_event_type", params={"type": shown(kind)}, field="type")
     if obj.get("at") is None:
-        raise InvalidField("missing required field 'at'" + (" (it is null)" if "at" in obj else ""), field="at")
+        raise InvalidField(
+            code="missing_field_null" if "at" in obj else "missing_field", params={"name": "at"}, field="at"
+        )
     at = parse_timestamp(obj["at"])
     key = _optional_string(obj, "id")
     note = _free_text("note", obj.get("note"))
@@ -374,10 +383,10 @@ def parse_event(obj: object, *, actor: str | None = None) -> Envelope:
         case = None
     else:
         if by is None:
-            raise InvalidField("missing required field 'by' (the official who acted)", field="by")
+            raise InvalidField(code="missing_actor", params={}, field="by")
         if kind in CASE_TYPES:
             if case is None:
-                raise InvalidField("missing required field 'case'", field="case")
+                raise InvalidField(code="missing_field", params={"name": "case"}, field="case")
             fields = _check_fields(obj, CASE_TYPES[kind])
         elif kind in AGENCY_YEAR_TYPES:
             fields = _check_fields(obj, AGENCY_YEAR_TYPES[kind])
@@ -391,13 +400,40 @@ def _finding_fields(obj: Mapping[str, Any], case: str | None) -> dict[str, Any]:
     fields = _check_fields(obj, FINDING_FIELDS)
     if case is None:
         if fields["rule"] != "WORK_PROGRAMME_LATE":
-            raise InvalidField(
-                f"a finding on {fields['rule']} must name its 'case'", field="case"
-            )
+            raise InvalidField(code="finding_needs_case", params={"rule": fields["rule"]}, field="case")
         fields.update(_check_fields(obj, (_req("agency", _code), _req("year", _year))))
     elif fields["rule"] == "WORK_PROGRAMME_LATE":
-        raise InvalidField(
-            "a finding on WORK_PROGRAMME_LATE names an 'agency' and a 'year', not a case",
-            field="case",
-        )
+        raise InvalidField(code="agency_finding_names_case", params={}, field="case")
     return fields
+
+
+def field_refusals(obj: Mapping[str, Any], *, actor: str | None = None) -> list[InvalidField]:
+    """Every field of one event object refused on its own, not only the first (a form shows them
+    all at once). The same checks as `parse_event`, one field at a time; empty when the shape is
+    right. Who may act and the case's state are judged later, by the ledger."""
+    found: list[InvalidField] = []
+
+    def attempt(check: Callable[[], object]) -> None:
+        try:
+            check()
+        except InvalidField as refusal:
+            if all(r.field != refusal.field for r in found):
+                found.append(refusal)
+
+    kind = obj.get("type")
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
+        attempt(lambda: parse_event(obj, actor=actor))
+        return found
+    attempt(lambda: _check_fields({"at": obj.get("at")}, (_req("at", lambda n, v: parse_timestamp(v, n)),)))
+    attempt(lambda: _free_text("note", obj.get("note")))
+    for name in ("id", "case") if actor is not None else ("id", "case", "by"):
+        attempt(lambda name=name: _optional_string(obj, name))  # type: ignore[misc]
+    specs = next((table[kind] for table in (REGISTRY_TYPES, CASE_TYPES, AGENCY_YEAR_TYPES) if kind in table),
+                 FINDING_FIELDS)
+    if kind in CASE_TYPES and obj.get("case") is None:
+        attempt(lambda: _check_fields({}, (_req("case", _code),)))
+    for spec in specs:
+        attempt(lambda spec=spec: _check_fields(obj, (spec,)))  # type: ignore[misc]
+    if not found:
+        attempt(lambda: parse_event(obj, actor=actor))
+    return found

@@ -97,10 +97,9 @@ def check_characters(name: str, value: str, *, identifier: bool) -> None:
     """Refuse a string holding a character its kind may not hold (see above), naming where."""
     found = (IDENTIFIER_FORBIDDEN if identifier else TEXT_FORBIDDEN).search(value)
     if found is not None:
-        what = "an identifier" if identifier else "text"
         raise InvalidField(
-            f"'{name}' contains {describe_character(found.group())} at character {found.start() + 1},"
-            f" which {what} may not hold",
+            code="forbidden_in_identifier" if identifier else "forbidden_in_text",
+            params={"name": name, "character": describe_character(found.group()), "position": found.start() + 1},
             field=name,
         )
 
@@ -121,8 +120,8 @@ def shown(value: object, limit: int = 60) -> str:
 def check_in_range(day: date, field: str) -> None:
     if not FIRST_DATE <= day <= LAST_DATE:
         raise InvalidField(
-            f"'{field}' {day.isoformat()} is outside the dates the ledger accepts "
-            f"({FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()})",
+            code="date_out_of_range",
+            params={"name": field, "date": day, "first": FIRST_DATE, "last": LAST_DATE},
             field=field,
         )
 
@@ -130,24 +129,18 @@ def check_in_range(day: date, field: str) -> None:
 def parse_timestamp(value: object, field: str = "at") -> datetime:
     """An ISO 8601 timestamp that must carry a UTC offset (SPEC §2)."""
     if not isinstance(value, str):
-        raise InvalidField(f"'{field}' must be an ISO 8601 timestamp string", field=field)
+        raise InvalidField(code="must_be_timestamp_string", params={"name": field}, field=field)
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidField(f"'{field}' is not an ISO 8601 timestamp: {shown(value)}", field=field) from None
+        raise InvalidField(code="not_a_timestamp", params={"name": field, "value": shown(value)}, field=field) from None
     if len(text) <= 10:
-        raise InvalidField(
-            f"'{field}' must be a timestamp with a time and a UTC offset, not a date: {shown(value)}",
-            field=field,
-        )
+        raise InvalidField(code="timestamp_is_date", params={"name": field, "value": shown(value)}, field=field)
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidField(
-            f"'{field}' has no UTC offset (naive timestamp): {shown(value)}; write e.g. 2024-03-04T09:00:00+07:00",
-            field=field,
-        )
+        raise InvalidField(code="naive_timestamp", params={"name": field, "value": shown(value)}, field=field)
     check_in_range(moment.date(), field)
     return moment
 
@@ -159,12 +152,23 @@ def parse_date(value: object, field: str) -> date:
     """A calendar date written YYYY-MM-DD (ASCII digits; not the other ISO 8601 spellings, such as
     the week date 2024-W10-1, that `date.fromisoformat` also reads)."""
     if not isinstance(value, str):
-        raise InvalidField(f"'{field}' must be a date string YYYY-MM-DD", field=field)
+        raise InvalidField(code="must_be_date_string", params={"name": field}, field=field)
     try:
         if not _DATE.fullmatch(value):
             raise ValueError
         day = date.fromisoformat(value)
     except ValueError:
-        raise InvalidField(f"'{field}' is not a date YYYY-MM-DD: {shown(value)}", field=field) from None
+        raise InvalidField(code="not_a_date", params={"name": field, "value": shown(value)}, field=field) from None
     check_in_range(day, field)
     return day
+
+
+def parse_known_at(value: object, field: str = "known_at") -> datetime:
+    """Ledger time (SPEC §2): a timestamp with its offset, or a date YYYY-MM-DD meaning the end of
+    that day in Vietnam (so "known at 2024-10-01" includes everything recorded that day)."""
+    if isinstance(value, str) and len(value.strip()) == 10:
+        from datetime import time, timedelta, timezone
+
+        day = parse_date(value.strip(), field)
+        return datetime.combine(day, time.max, tzinfo=timezone(timedelta(hours=7)))
+    return parse_timestamp(value, field)

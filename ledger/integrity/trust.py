@@ -26,9 +26,11 @@ def parse_public_key(text: str, origin: str) -> str:
     try:
         raw = unb64(cleaned)
     except (binascii.Error, ValueError):
-        raise InvalidField(f"{origin}: {cleaned[:60]!r} is not a base64 public key", field="trusted_key") from None
+        raise InvalidField(
+            code="key_not_base64", params={"origin": origin, "text": repr(cleaned[:60])}, field="trusted_key"
+        ) from None
     if len(raw) != 32:
-        raise InvalidField(f"{origin}: an Ed25519 public key is 32 bytes, this one {len(raw)}", field="trusted_key")
+        raise InvalidField(code="key_wrong_length", params={"origin": origin, "length": len(raw)}, field="trusted_key")
     return cleaned
 
 
@@ -36,7 +38,9 @@ def keys_from_file(path: Path) -> list[str]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
-        raise InvalidField(f"cannot read the trusted-keys file {path}: {error}", field="trusted_key") from None
+        raise InvalidField(
+            code="trusted_keys_unreadable", params={"path": path, "error": error}, field="trusted_key"
+        ) from None
     keys = []
     for number, line in enumerate(lines, start=1):
         text = line.split("#", 1)[0].strip()

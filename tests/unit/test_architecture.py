@@ -38,3 +38,25 @@ def test_the_domain_and_the_calendar_do_no_io_and_know_no_framework():
 def test_nothing_under_ledger_imports_the_web_application():
     offenders = [str(p.relative_to(REPO)) for p in python_files("ledger") if "web" in imports_of(p)]
     assert offenders == []
+
+
+def _ledger_submodules_imported(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module.startswith("ledger."):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("ledger."))
+    return found
+
+
+def test_the_web_application_talks_to_the_public_facade_only():
+    offenders = {str(p.relative_to(REPO)): _ledger_submodules_imported(p) for p in python_files("web")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_no_view_touches_sql_or_the_event_store_directly():
+    forbidden = {"sqlalchemy", "eventsourcing", "psycopg", "sqlite3"}
+    offenders = {str(p.relative_to(REPO)): imports_of(p) & forbidden for p in python_files("web")}
+    assert {k: v for k, v in offenders.items() if v} == {}

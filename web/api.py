@@ -1,0 +1,367 @@
+"""The JSON API (SPEC §11), documented at `/api/openapi.json` by flask-smorest from this code.
+
+- Every endpoint needs `Authorization: Bearer <token>` (`ledger token create`); the token's
+  official is the actor of what it appends, and only an `admin` token appends registry events.
+- Bodies are read by the ledger's own strict JSON reader (duplicate keys, NaN, over-deep nesting
+  and lone surrogates refused), never by Flask's, then validated exactly as an import line is.
+- Bad input is a 400 with per-field errors `{index, field, code, message, params}`; a retry with
+  the same `id` returns the original event's result; a conflict that cannot be retried safely
+  (an `id` reused for other content, or other writers winning every retry) is a 409; a body over
+  `web.config.MAX_BODY_BYTES` is a 413 before it is read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, g, jsonify, request
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from webargs.flaskparser import FlaskParser
+
+from ledger import (
+    EVENT_TYPES,
+    RULE_CODES,
+    BatchRefused,
+    ConcurrentAppend,
+    InvalidField,
+    KeyConflict,
+    NotPermitted,
+    Refused,
+    event_schemas,
+    parse_date,
+    parse_document,
+    parse_known_at,
+    render_report,
+)
+
+from .config import MAX_EVENTS_PER_REQUEST
+from .context import ledger
+
+class _Parser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400  # SPEC §11: bad input is a 400 (webargs' default is 422)
+
+
+class _Blueprint(Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+
+
+bp = _Blueprint("api", __name__, url_prefix="/api/v1", description="Append events and read the ledger.")
+
+REGISTRY_TYPES = {"AgencyRegistered", "AgencyMandateChanged", "AgencyMerged", "OfficialAppointed",
+                  "OfficialTransferred", "OfficialDeparted", "ProcedureDefined", "CalendarDayDeclared"}
+
+
+class Problem(Schema):
+    index = fields.Int(allow_none=True, metadata={"description": "the event's place in an array body"})
+    field = fields.Str(allow_none=True)
+    code = fields.Str(required=True)
+    message = fields.Str(required=True)
+    params = fields.Dict(keys=fields.Str())
+
+
+class Problems(Schema):
+    errors = fields.List(fields.Nested(Problem), required=True)
+
+
+class Failure(Schema):
+    error = fields.Str(required=True)
+
+
+class Appended(Schema):
+    event = fields.Str(required=True, metadata={"description": "the ledger's event id"})
+    type = fields.Str(required=True)
+    case = fields.Str(allow_none=True)
+    id = fields.Str(allow_none=True, metadata={"description": "the client's idempotency key"})
+    duplicate = fields.Bool(required=True, metadata={"description": "true: a retry of an event already in the"
+                                                                     " ledger; the original's result"})
+    recorded = fields.Str(allow_none=True)
+    position = fields.Int(allow_none=True)
+
+
+class AppendResult(Schema):
+    events = fields.List(fields.Nested(Appended), required=True)
+
+
+class LedgerDate(fields.Date):
+    """A date as the ledger reads one: YYYY-MM-DD within the dates it accepts (2000–2099)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            return parse_date(value, attr or "date")
+        except Refused as refusal:
+            raise ValidationError(str(refusal)) from None
+
+
+class KnownAt(fields.Str):
+    """Ledger time: a timestamp with its offset, or a date meaning the end of that local day (SPEC §2)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            return parse_known_at(value, attr or "known_at")
+        except Refused as refusal:
+            raise ValidationError(str(refusal)) from None
+
+
+class HistoryQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    as_of = LedgerDate(metadata={"description": "business date: events claimed on or before it"})
+    known_at = KnownAt(metadata={"description": "ledger time with offset (a date: the end of that local day):"
+                                                " events recorded by then"})
+
+
+class ViolationsQuery(HistoryQuery):
+    rule = fields.List(fields.Str(validate=validate.OneOf(RULE_CODES)))
+    agency = fields.List(fields.Str(validate=validate.Length(min=1, max=200)))
+    include_dismissed = fields.Bool()
+    format = fields.Str(validate=validate.OneOf(["json", "csv"]), load_default="json")
+
+
+class ScorecardQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    from_ = LedgerDate(required=True, data_key="from")
+    to = LedgerDate(required=True)
+    by = fields.Str(validate=validate.OneOf(["agency", "official"]), load_default="agency")
+    format = fields.Str(validate=validate.OneOf(["json", "csv"]), load_default="json")
+
+
+class Report(Schema):
+    """A verifiable report (`ledger verify-report` checks it)."""
+
+    report = fields.Str(required=True)
+    parameters = fields.Dict(required=True)
+    checkpoint = fields.Dict(required=True)
+    rulebook = fields.Str(required=True)
+    calendar = fields.Str(required=True)
+    rows = fields.List(fields.Dict(), required=True)
+
+
+class CaseState(Schema):
+    case = fields.Str(required=True)
+    title = fields.Str(allow_none=True)
+    procedure = fields.Str(allow_none=True)
+    status = fields.Str(required=True)
+    lead_agency = fields.Str(allow_none=True)
+    lead_official = fields.Str(allow_none=True)
+    state = fields.Dict(required=True)
+
+
+class History(Schema):
+    case = fields.Str(required=True)
+    as_of = fields.Str(required=True)
+    known_at = fields.Str(allow_none=True)
+    calendar = fields.Str(required=True)
+    events = fields.List(fields.Dict(), required=True)
+    hidden = fields.Int(required=True)
+    state = fields.Dict(allow_none=True)
+
+
+def problem(refusal: Refused, index: int | None = None) -> dict[str, Any]:
+    return {"index": index, "field": refusal.field, "code": getattr(refusal, "code", "refused"),
+            "message": str(refusal), "params": dict(getattr(refusal, "params", {}) or {})}
+
+
+def bad_request(*problems: dict[str, Any]) -> Response:
+    response = jsonify(errors=list(problems))
+    response.status_code = 400
+    return response
+
+
+def failure(status: int, message: str, **headers: str) -> Response:
+    response = jsonify(error=message)
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+@bp.before_request
+def authenticate() -> Response | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, text = header.partition(" ")
+    token = ledger().accounts.token_for(text.strip()) if scheme.lower() == "bearer" else None
+    if token is None:
+        return failure(401, "a valid token is required: 'Authorization: Bearer <token>' (ledger token create)",
+                       **{"WWW-Authenticate": 'Bearer realm="ledger"'})
+    g.token = token
+    return None
+
+
+_401: dict[str, Any] = {"schema": Failure, "description": "no valid token"}
+_403: dict[str, Any] = {"schema": Failure, "description": "the token may not do this"}
+
+
+@bp.post("/events")
+@bp.doc(
+    security=[{"bearer": []}],
+    requestBody={
+        "required": True,
+        "content": {"application/json": {"schema": {"oneOf": [
+            {"$ref": "#/components/schemas/Event"},
+            {"type": "array", "minItems": 1, "maxItems": MAX_EVENTS_PER_REQUEST,
+             "items": {"$ref": "#/components/schemas/Event"}},
+        ]}}},
+    },
+)
+@bp.response(201, AppendResult)
+@bp.alt_response(400, schema=Problems, description="refused: nothing was appended")
+@bp.alt_response(401, **_401)
+@bp.alt_response(403, **_403)
+@bp.alt_response(409, schema=Failure, description="conflicts with the ledger; nothing was appended")
+@bp.alt_response(413, schema=Failure, description="body too large")
+def append_events() -> Any:
+    """Append one event, or an array of them all or nothing; the token's official is the actor."""
+    if request.mimetype != "application/json":
+        return bad_request({"index": None, "field": None, "code": "not_json",
+                            "message": "the body must be JSON (Content-Type: application/json)", "params": {}})
+    try:
+        body = parse_document(request.get_data(cache=False).decode("utf-8"))
+    except UnicodeDecodeError:
+        return bad_request({"index": None, "field": None, "code": "invalid_utf8",
+                            "message": "the body is not valid UTF-8", "params": {}})
+    except InvalidField as refusal:
+        return bad_request(problem(refusal))
+    items = body if isinstance(body, list) else [body]
+    if not items or len(items) > MAX_EVENTS_PER_REQUEST:
+        return bad_request({"index": None, "field": None, "code": "batch_size",
+                            "message": f"send from 1 to {MAX_EVENTS_PER_REQUEST} events", "params": {
+                                "max": MAX_EVENTS_PER_REQUEST}})
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            return bad_request({"index": index, "field": None, "code": "not_an_object",
+                                "message": "an event must be a JSON object", "params": {}})
+        not_for_role = _role_refusal(g.token.role, item.get("type"))
+        if not_for_role:
+            return failure(403, f"event #{index}: {not_for_role}")
+    try:
+        outcomes = ledger().append(items, source="api", actor=g.token.official)
+    except BatchRefused as refused:
+        conflicts = [r for _, r in refused.refusals if isinstance(r, KeyConflict)]
+        if conflicts:
+            return failure(409, str(conflicts[0]))
+        denied = [(i, r) for i, r in refused.refusals if isinstance(r, NotPermitted)]
+        if denied:
+            return failure(403, "; ".join(f"event #{i}: {r}" for i, r in denied))
+        return bad_request(*(problem(r, i) for i, r in refused.refusals))
+    except ConcurrentAppend as conflict:
+        return failure(409, str(conflict))
+    return {"events": [o.as_dict() for o in outcomes]}
+
+
+def _role_refusal(role: str, kind: object) -> str | None:
+    """The product roles of the web, for tokens too: `official` tokens append case events,
+    `admin` tokens registry events, `oversight` tokens only read. A `type` that is no string is
+    left for the ledger to refuse as bad input."""
+    if role == "oversight":
+        return "an oversight token only reads"
+    if not isinstance(kind, str):
+        return None
+    if kind in REGISTRY_TYPES and role != "admin":
+        return f"only an admin token appends registry events ({kind})"
+    if kind not in REGISTRY_TYPES and role == "admin":
+        return f"an admin token appends registry events only; {kind} is recorded by an official's token"
+    return None
+
+
+@bp.get("/cases/<path:case>")
+@bp.doc(security=[{"bearer": []}])
+@bp.response(200, CaseState)
+@bp.alt_response(401, **_401)
+@bp.alt_response(404, schema=Failure, description="no such case")
+def get_case(case: str) -> Any:
+    """A case as it stands now: its lead, status, due dates and consultations."""
+    payload = _case_payload(case)
+    if payload is None:
+        return failure(404, f"unknown case {case!r}")
+    return payload
+
+
+def _case_payload(case: str) -> dict[str, Any] | None:
+    summary = ledger().queries.case(case)
+    if summary is None:
+        return None
+    return {"case": summary.case, "title": summary.title, "procedure": summary.procedure, "status": summary.status,
+            "lead_agency": summary.lead_agency, "lead_official": summary.lead_official, "state": summary.state}
+
+
+@bp.get("/cases/<path:case>/history")
+@bp.doc(security=[{"bearer": []}])
+@bp.arguments(HistoryQuery, location="query", unknown=RAISE)
+@bp.response(200, History)
+@bp.alt_response(400, schema=Problems, description="bad parameters")
+@bp.alt_response(401, **_401)
+@bp.alt_response(404, schema=Failure, description="no such case")
+def get_history(args: dict[str, Any], case: str) -> Any:
+    """The case's events with claimed and recorded times and its state after each (SPEC §9 history)."""
+    try:
+        if ledger().queries.case(case) is None and ledger().queries.case(f"{case}/history") is not None:
+            return jsonify(_case_payload(f"{case}/history"))  # a case whose reference ends in /history
+        return ledger().history(case, as_of=args.get("as_of"), known_at=args.get("known_at"))
+    except Refused as refusal:
+        if refusal.field == "case":
+            return failure(404, str(refusal))
+        return bad_request(problem(refusal))
+
+
+def _report(kind: str, parameters: dict[str, Any], fmt: str) -> Any:
+    data = ledger().report(kind, parameters, fmt)
+    if fmt == "csv":
+        body = "\ufeff" + render_report(data, "csv")
+        return Response(body, mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{kind}.csv"'})
+    return data
+
+
+@bp.get("/violations")
+@bp.doc(security=[{"bearer": []}])
+@bp.arguments(ViolationsQuery, location="query", unknown=RAISE)
+@bp.response(200, Report, content_type="application/json")
+@bp.alt_response(400, schema=Problems, description="bad parameters")
+@bp.alt_response(401, **_401)
+def get_violations(args: dict[str, Any]) -> Any:
+    """The violations (SPEC §6) as a verifiable report: the rows of `ledger violations` for the same
+    filters, with the signed checkpoint, rulebook and calendar they were computed at. `format=csv`
+    gives the same report as CSV (UTF-8 with a BOM)."""
+    known_at = args.get("known_at")
+    known = set(ledger().queries.agency_codes())
+    strangers = [a for a in args.get("agency", []) if a not in known]
+    if strangers:
+        return bad_request({"index": None, "field": "agency", "code": "unknown_agency",
+                            "message": f"unknown agency {', '.join(strangers)}", "params": {"agency": strangers[0]}})
+    parameters = {"as_of": (args.get("as_of") or ledger().today()).isoformat(),
+                  "known_at": known_at.isoformat() if known_at else None,
+                  "rules": list(args.get("rule", [])), "agencies": list(args.get("agency", [])),
+                  "include_dismissed": bool(args.get("include_dismissed", False))}
+    return _report("violations", parameters, args["format"])
+
+
+@bp.get("/scorecard")
+@bp.doc(security=[{"bearer": []}])
+@bp.arguments(ScorecardQuery, location="query", unknown=RAISE)
+@bp.response(200, Report, content_type="application/json")
+@bp.alt_response(400, schema=Problems, description="bad parameters")
+@bp.alt_response(401, **_401)
+def get_scorecard(args: dict[str, Any]) -> Any:
+    """On-time rates and the Decision 766 score per agency or official over [from, to] (SPEC §7),
+    as a verifiable report."""
+    if args["to"] < args["from_"]:
+        return bad_request({"index": None, "field": "to", "code": "period_reversed",
+                            "message": "the period ends before it starts", "params": {}})
+    parameters = {"from": args["from_"].isoformat(), "to": args["to"].isoformat(), "by": args["by"], "known_at": None}
+    return _report("scorecard", parameters, args["format"])
+
+
+def register_components(api: Any) -> None:
+    """The event schemas (from the ledger's own schema) and the bearer scheme, in the document."""
+    schemas = event_schemas()
+    for kind in EVENT_TYPES:
+        api.spec.components.schema(f"Event.{kind}", component=schemas[kind])
+    api.spec.components.schema("Event", component={
+        "oneOf": [{"$ref": f"#/components/schemas/Event.{kind}"} for kind in EVENT_TYPES],
+        "discriminator": {"propertyName": "type",
+                          "mapping": {kind: f"#/components/schemas/Event.{kind}" for kind in EVENT_TYPES}},
+    })
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

@@ -1,0 +1,54 @@
+"""The web application's settings, read from the environment (12-factor) with safe defaults.
+
+- `LEDGER_DATABASE_URL`: the store (default: `ledger.db` here, as for the CLI).
+- `LEDGER_SECRET_KEY`: signs sessions and CSRF tokens. Required: the factory refuses to start
+  without one, except when `ledger serve` runs in development and generates one (and says so).
+- `LEDGER_COOKIE_SECURE`: `0` lets the session cookie travel over plain http (development on
+  localhost only); by default it is `Secure`.
+- `LEDGER_RATELIMIT_STORAGE`: where login attempts are counted (`memory://` by default: per
+  process; `redis://127.0.0.1:6379/0` with several workers).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+#: The largest request body accepted, in bytes: a JSON array of some hundreds of events, or any
+#: form. Larger bodies are refused with 413 before they are read (Werkzeug's MAX_CONTENT_LENGTH).
+MAX_BODY_BYTES = 1024 * 1024
+
+#: The most events one API request may carry (all or nothing).
+MAX_EVENTS_PER_REQUEST = 500
+
+
+def from_environment() -> dict[str, Any]:
+    return {
+        "LEDGER_DATABASE_URL": os.environ.get("LEDGER_DATABASE_URL"),
+        "SECRET_KEY": os.environ.get("LEDGER_SECRET_KEY"),
+        "SESSION_COOKIE_SECURE": os.environ.get("LEDGER_COOKIE_SECURE", "1") != "0",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("LEDGER_COOKIE_SECURE", "1") != "0",
+        "RATELIMIT_STORAGE_URI": os.environ.get("LEDGER_RATELIMIT_STORAGE", "memory://"),
+    }
+
+
+DEFAULTS: dict[str, Any] = {
+    "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
+    # Werkzeug also caps form parts held in memory; the same limit keeps one rule.
+    "MAX_FORM_MEMORY_SIZE": MAX_BODY_BYTES,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "BABEL_DEFAULT_LOCALE": "vi",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+    "LEDGER_LOCALES": ("vi", "en"),
+    "LEDGER_CATCH_UP": True,  # a single process catches up after each append (reads its own write)
+    # flask-smorest: the OpenAPI document is generated from the code at /api/openapi.json.
+    "API_TITLE": "Procedure Ledger API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+}

@@ -1,0 +1,46 @@
+"""The request body limit, whatever the framing.
+
+Werkzeug refuses a body whose Content-Length is over `MAX_CONTENT_LENGTH` (413) before reading it,
+but a chunked body (no Content-Length; gunicorn sets `wsgi.input_terminated`) is silently cut at
+the limit: a form or an event could be appended truncated. This middleware reads such a body up to
+one byte past the limit: over it, a 413 and nothing reaches the application; within it, the
+application sees the body with its length, as if it had been sent with one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class BodyLimit:
+    def __init__(self, app: WSGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        # A terminated input is read to its end whatever Content-Length it claims (chunked framing
+        # decides where it ends, and Werkzeug then ignores the header).
+        if environ.get("wsgi.input_terminated"):
+            body = environ["wsgi.input"].read(self.limit + 1)
+            if len(body) > self.limit:
+                return self._too_large(environ, start_response)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ.pop("wsgi.input_terminated", None)
+            environ.pop("HTTP_TRANSFER_ENCODING", None)  # now framed by its length, as if sent so
+        return self.app(environ, start_response)
+
+    def _too_large(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        message = f"the request body is over {self.limit} bytes"
+        if str(environ.get("PATH_INFO", "")).startswith("/api/"):
+            body, kind = json.dumps({"error": message}).encode(), "application/json"
+        else:
+            body, kind = message.encode(), "text/plain; charset=utf-8"
+        start_response("413 Request Entity Too Large", [("Content-Type", kind), ("Content-Length", str(len(body))),
+                                                         ("Connection", "close")])
+        return [body]
