@@ -20,7 +20,9 @@ from ledger import Ledger
 
 from . import admin, agency, api, auth, i18n, inspect, oversight
 from .config import DEFAULTS, from_environment
+from .formcheck import check_form_post
 from .limits import BodyLimit
+from .routing import ReferenceConverter
 
 csrf = CSRFProtect()
 
@@ -39,14 +41,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             "no secret key: set LEDGER_SECRET_KEY (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)"
         )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.url_map.converters["ref"] = ReferenceConverter
+    app.url_map.merge_slashes = False  # "/cases/%2FA" is the case "/A", not "/cases/A"
     app.wsgi_app = BodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]
 
     ledger = app.config.get("LEDGER") or Ledger(app.config["LEDGER_DATABASE_URL"], create=False)
     app.extensions["ledger"] = ledger
 
     i18n.init_app(app)
+    app.before_request(check_form_post)  # before CSRF, which parses the form
     csrf.init_app(app)
     auth.login_manager.init_app(app)
+    auth.limiter.init_app(app)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(agency.bp)
@@ -67,7 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith("/api/") or request.path in ("/api", "/healthz")
 
 
 def _error_pages(app: Flask) -> None:
@@ -94,10 +100,13 @@ def _error_pages(app: Flask) -> None:
                 ]}
             response = jsonify(body)
             response.status_code = status
-            if status == 405 and error.get_response().headers.get("Allow"):
-                response.headers["Allow"] = error.get_response().headers["Allow"]
-            return response
-        return render_template("error.html", status=status, reason=_reason(status, error)), status
+        else:
+            response = app.make_response((render_template("error.html", status=status,
+                                                          reason=_reason(status, error)), status))
+        allowed = error.get_response().headers.get("Allow") if status == 405 else None
+        if allowed:
+            response.headers["Allow"] = allowed  # RFC 9110: a 405 names the methods the resource takes
+        return response
 
 
 def _flatten(messages: Any) -> str:
@@ -112,6 +121,8 @@ def _flatten(messages: Any) -> str:
 def _reason(status: int, error: HTTPException) -> str:
     from flask_babel import gettext as _
 
+    if status == 429:
+        return _("Too many failed attempts; wait a minute and try again.")
     if status == 413:
         return _("The request is too large (at most %(limit)s bytes).", limit=DEFAULTS["MAX_CONTENT_LENGTH"])
     if status == 404 and error.description and not error.description.startswith("The requested URL"):

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, g, jsonify, request
@@ -37,6 +38,7 @@ from ledger import (
 
 from .config import MAX_EVENTS_PER_REQUEST
 from .context import ledger
+from .routing import raw_reference
 
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400  # SPEC §11: bad input is a 400 (webargs' default is 422)
@@ -48,6 +50,7 @@ class _Blueprint(Blueprint):
 
 bp = _Blueprint("api", __name__, url_prefix="/api/v1", description="Append events and read the ledger.")
 
+CASES = "/api/v1/cases/"
 REGISTRY_TYPES = {"AgencyRegistered", "AgencyMandateChanged", "AgencyMerged", "OfficialAppointed",
                   "OfficialTransferred", "OfficialDeparted", "ProcedureDefined", "CalendarDayDeclared"}
 
@@ -83,24 +86,33 @@ class AppendResult(Schema):
     events = fields.List(fields.Nested(Appended), required=True)
 
 
-class LedgerDate(fields.Date):
-    """A date as the ledger reads one: YYYY-MM-DD within the dates it accepts (2000–2099)."""
+class _Parsed(fields.Str):
+    """A query parameter read by one of the ledger's own parsers, so the API accepts exactly what
+    the CLI does; a refusal is a 400 naming the parameter."""
+
+    parse: Any = None
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         try:
-            return parse_date(value, attr or "date")
+            return type(self).parse(value, attr or "value")
         except Refused as refusal:
             raise ValidationError(str(refusal)) from None
 
 
-class KnownAt(fields.Str):
+class LedgerDate(_Parsed):
+    """A date YYYY-MM-DD within the dates the ledger accepts (2000–2099)."""
+
+    parse = staticmethod(parse_date)
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["metadata"] = {"format": "date", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+
+class KnownAt(_Parsed):
     """Ledger time: a timestamp with its offset, or a date meaning the end of that local day (SPEC §2)."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        try:
-            return parse_known_at(value, attr or "known_at")
-        except Refused as refusal:
-            raise ValidationError(str(refusal)) from None
+    parse = staticmethod(parse_known_at)
 
 
 class HistoryQuery(Schema):
@@ -186,6 +198,9 @@ def authenticate() -> Response | None:
     if token is None:
         return failure(401, "a valid token is required: 'Authorization: Bearer <token>' (ledger token create)",
                        **{"WWW-Authenticate": 'Bearer realm="ledger"'})
+    if not ledger().queries.official_exists(token.official):
+        return failure(403, f"the token's official {token.official} is no longer serving (departed, or unknown);"
+                            " the token acts for nobody")
     g.token = token
     return None
 
@@ -217,23 +232,26 @@ def append_events() -> Any:
     if request.mimetype != "application/json":
         return bad_request({"index": None, "field": None, "code": "not_json",
                             "message": "the body must be JSON (Content-Type: application/json)", "params": {}})
+    data = request.get_data(cache=False)
+    if data.startswith(b"\xef\xbb\xbf"):
+        return bad_request({"index": None, "field": None, "code": "byte_order_mark",
+                            "message": "the body starts with a byte order mark (U+FEFF); send JSON without it",
+                            "params": {}})
     try:
-        body = parse_document(request.get_data(cache=False).decode("utf-8"))
+        body = parse_document(data.decode("utf-8"))
     except UnicodeDecodeError:
         return bad_request({"index": None, "field": None, "code": "invalid_utf8",
                             "message": "the body is not valid UTF-8", "params": {}})
     except InvalidField as refusal:
-        return bad_request(problem(refusal))
+        return bad_request(_located(problem(refusal)))
     items = body if isinstance(body, list) else [body]
     if not items or len(items) > MAX_EVENTS_PER_REQUEST:
         return bad_request({"index": None, "field": None, "code": "batch_size",
                             "message": f"send from 1 to {MAX_EVENTS_PER_REQUEST} events", "params": {
                                 "max": MAX_EVENTS_PER_REQUEST}})
     for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            return bad_request({"index": index, "field": None, "code": "not_an_object",
-                                "message": "an event must be a JSON object", "params": {}})
-        not_for_role = _role_refusal(g.token.role, item.get("type"))
+        # An item that is no object is refused by the ledger with the others, each by its index.
+        not_for_role = _role_refusal(g.token.role, item.get("type")) if isinstance(item, dict) else None
         if not_for_role:
             return failure(403, f"event #{index}: {not_for_role}")
     try:
@@ -251,6 +269,22 @@ def append_events() -> Any:
     return {"events": [o.as_dict() for o in outcomes]}
 
 
+LOCATED = re.compile(r"^\[(\d+)\](?:\.([A-Za-z_][A-Za-z0-9_]*))?")
+FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _located(found: dict[str, Any]) -> dict[str, Any]:
+    """A refusal of the whole body that names where it is (`[1].reason`): its index and field."""
+    name = str(found["params"].get("name") or "")
+    match = LOCATED.match(name)
+    if match:
+        return {**found, "index": int(match.group(1)), "field": match.group(2) or found["field"]}
+    plain = FIELD.match(name)
+    if plain:  # a single event: the field is the first step of the path
+        return {**found, "index": 0, "field": found["field"] or plain.group(1)}
+    return found
+
+
 def _role_refusal(role: str, kind: object) -> str | None:
     """The product roles of the web, for tokens too: `official` tokens append case events,
     `admin` tokens registry events, `oversight` tokens only read. A `type` that is no string is
@@ -266,14 +300,15 @@ def _role_refusal(role: str, kind: object) -> str | None:
     return None
 
 
-@bp.get("/cases/<path:case>")
+@bp.get("/cases/<ref:case>")
 @bp.doc(security=[{"bearer": []}])
 @bp.response(200, CaseState)
 @bp.alt_response(401, **_401)
 @bp.alt_response(404, schema=Failure, description="no such case")
 def get_case(case: str) -> Any:
     """A case as it stands now: its lead, status, due dates and consultations."""
-    payload = _case_payload(case)
+    raw = raw_reference(CASES)
+    payload = _case_payload(raw[0] if raw else case)
     if payload is None:
         return failure(404, f"unknown case {case!r}")
     return payload
@@ -287,7 +322,7 @@ def _case_payload(case: str) -> dict[str, Any] | None:
             "lead_agency": summary.lead_agency, "lead_official": summary.lead_official, "state": summary.state}
 
 
-@bp.get("/cases/<path:case>/history")
+@bp.get("/cases/<ref:case>/history")
 @bp.doc(security=[{"bearer": []}])
 @bp.arguments(HistoryQuery, location="query", unknown=RAISE)
 @bp.response(200, History)
@@ -297,8 +332,11 @@ def _case_payload(case: str) -> dict[str, Any] | None:
 def get_history(args: dict[str, Any], case: str) -> Any:
     """The case's events with claimed and recorded times and its state after each (SPEC §9 history)."""
     try:
-        if ledger().queries.case(case) is None and ledger().queries.case(f"{case}/history") is not None:
-            return jsonify(_case_payload(f"{case}/history"))  # a case whose reference ends in /history
+        raw = raw_reference(CASES, "/history")
+        if raw is not None and not raw[1]:  # ".../A%2Fhistory": the case "A/history" itself
+            payload = _case_payload(raw[0])
+            return jsonify(payload) if payload is not None else failure(404, f"unknown case {raw[0]!r}")
+        case = raw[0] if raw else case
         return ledger().history(case, as_of=args.get("as_of"), known_at=args.get("known_at"))
     except Refused as refusal:
         if refusal.field == "case":

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -28,6 +30,21 @@ from ledger import Login, OfficialInfo
 from .context import ledger
 
 bp = Blueprint("auth", __name__)
+
+#: Failed logins allowed per minute for one login name (from anywhere) and from one address
+#: (any name). Counted where `RATELIMIT_STORAGE_URI` says: per process with `memory://`, shared by
+#: every worker with Redis (`LEDGER_RATELIMIT_STORAGE=redis://…`). A success is not counted.
+LOGIN_FAILURES_PER_LOGIN = "10 per minute"
+LOGIN_FAILURES_PER_ADDRESS = "30 per minute"
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _login_name() -> str:
+    return "login:" + (request.form.get("login") or "").strip().lower()[:64]
+
+
+def _failed(response: Any) -> bool:
+    return bool(response.status_code != 302)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in to open this page.")
@@ -141,6 +158,8 @@ def index() -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_FAILURES_PER_LOGIN, key_func=_login_name, methods=["POST"], deduct_when=_failed)
+@limiter.limit(LOGIN_FAILURES_PER_ADDRESS, methods=["POST"], deduct_when=_failed)
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
@@ -164,7 +183,7 @@ def logout() -> Any:
 
 def _local(target: str | None) -> bool:
     """Only a path on this site is a safe place to go after login (no open redirect)."""
-    if not target:
-        return False
+    if not target or any(ord(c) < 32 or ord(c) == 127 for c in target) or "\\" in target:
+        return False  # urlsplit drops CR/LF and tabs silently; a backslash is a slash to browsers
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")

@@ -11,12 +11,14 @@ form twice (a double click, a reload after a lost response) appends once.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
@@ -233,11 +235,15 @@ def new_form(kind: str, choices: Callable[[str], list[tuple[str, Any]]], **defau
             typed = field.data
             if typed and typed not in {value for value, _ in field.choices}:
                 field.choices.append((typed, typed))  # keep what was sent, so the refusal shows it
-    if not form.id.data:
-        form.id.data = f"web-{uuid.uuid4()}"
-    if not form.at.data:
-        form.at.data = datetime.now(LOCAL_TZ).replace(microsecond=0, tzinfo=None).isoformat()
+    if request.method != "POST":  # a posted form is judged as sent: an emptied time is refused, not filled
+        if not form.id.data:
+            form.id.data = f"web-{uuid.uuid4()}"
+        if not form.at.data:
+            form.at.data = datetime.now(LOCAL_TZ).replace(microsecond=0, tzinfo=None).isoformat()
     return form
+
+
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")
 
 
 class Unreadable(ValueError):
@@ -281,7 +287,7 @@ def _value(f: Field, raw: Any) -> Any:
         return None
     if f.kind == "int":
         text = str(raw).strip()
-        if not text.lstrip("-").isdigit() or len(text) > 9:
+        if not WHOLE_NUMBER.fullmatch(text):  # ASCII digits only: int() would also read "٣" or "５"
             raise Unreadable(f.name, "not_a_whole_number")
         return int(text)
     if f.kind == "tags":
@@ -297,6 +303,8 @@ def local_timestamp(text: str) -> str:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
+            return text
+        if moment.tzinfo is not None:  # "…T09:00-07" carries its own offset
             return text
         return moment.replace(tzinfo=LOCAL_TZ).isoformat()
     return text

@@ -26,21 +26,27 @@ class BodyLimit:
         # A terminated input is read to its end whatever Content-Length it claims (chunked framing
         # decides where it ends, and Werkzeug then ignores the header).
         if environ.get("wsgi.input_terminated"):
-            body = environ["wsgi.input"].read(self.limit + 1)
+            try:
+                body = environ["wsgi.input"].read(self.limit + 1)
+            except (OSError, ValueError):  # a malformed chunked framing (the server's reader says so)
+                return self._refuse(environ, start_response, "400 Bad Request", "the request body's framing is"
+                                    " malformed (chunked encoding)")
             if len(body) > self.limit:
-                return self._too_large(environ, start_response)
+                return self._refuse(environ, start_response, "413 Request Entity Too Large",
+                                    f"the request body is over {self.limit} bytes")
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
             environ.pop("wsgi.input_terminated", None)
             environ.pop("HTTP_TRANSFER_ENCODING", None)  # now framed by its length, as if sent so
         return self.app(environ, start_response)
 
-    def _too_large(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        message = f"the request body is over {self.limit} bytes"
+    @staticmethod
+    def _refuse(environ: dict[str, Any], start_response: Callable[..., Any], status: str,
+                message: str) -> Iterable[bytes]:
         if str(environ.get("PATH_INFO", "")).startswith("/api/"):
             body, kind = json.dumps({"error": message}).encode(), "application/json"
         else:
             body, kind = message.encode(), "text/plain; charset=utf-8"
-        start_response("413 Request Entity Too Large", [("Content-Type", kind), ("Content-Length", str(len(body))),
+        start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body))),
                                                          ("Connection", "close")])
         return [body]

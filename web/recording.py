@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from flask import flash, redirect, render_template
 from flask_babel import gettext as _
 
-from ledger import BatchRefused, ConcurrentAppend, InvalidField, NotPermitted, Refused, field_refusals
+from ledger import BatchRefused, ConcurrentAppend, InvalidField, KeyConflict, NotPermitted, Refused, field_refusals
 
 from .auth import WebUser, refuse
 from .context import ledger
@@ -26,6 +27,8 @@ from .i18n import refusal_text
 
 #: Event fields shown by another form field (the applicant object by its two parts).
 SHOWN_AS = {"applicant": "applicant_name"}
+#: Form fields the user never sees: a refusal of one of them is shown above the form.
+HIDDEN = ("id", "confirm", "csrf_token")
 #: Rules whose warning the answer form shows before it appends (the clear-position rule and its kin).
 WARNED_RULES = ("EVASIVE_RESPONSE", "BUCK_PASSING", "OUT_OF_MANDATE_RESPONSE")
 
@@ -39,7 +42,7 @@ class Problems:
 
     def add(self, name: str | None, text: str, form: EventForm) -> None:
         name = SHOWN_AS.get(name or "", name)
-        if name and name in form:
+        if name and name in form and name not in HIDDEN:
             self.fields.setdefault(name, []).append(text)
         else:
             self.general.append(text)
@@ -90,6 +93,8 @@ def record(
                         if v.rule in WARNED_RULES]
         except NotPermitted as refusal:
             refuse(translated(refusal))
+        except KeyConflict as refusal:
+            return _reused_id(form, problems, refusal, render)
         except Refused as refusal:
             problems.add(shown_field(refusal), translated(refusal), form)
             return render(problems=problems, warnings=[]), 400
@@ -102,6 +107,9 @@ def record(
         denied = [translated(r) for _, r in refused.refusals if isinstance(r, NotPermitted)]
         if denied:
             refuse(" ".join(denied))
+        conflicts = [r for _, r in refused.refusals if isinstance(r, KeyConflict)]
+        if conflicts:
+            return _reused_id(form, problems, conflicts[0], render)
         every = [r for _, r in refused.refusals]
         if all(isinstance(r, InvalidField) for r in every):
             every = list(field_refusals(obj, actor=user.account.official)) or every  # all fields at once
@@ -120,6 +128,15 @@ def record(
         flash(_("Recorded: %(title)s (event %(event)s, position %(position)s).", title=TITLES[kind],
                 event=outcome.event, position=outcome.position), "success")
     return redirect(done(outcomes))
+
+
+def _reused_id(form: EventForm, problems: Problems, refusal: Refused, render: Callable[..., Any]) -> Any:
+    """The form's id already stands for another event (the form was submitted, then changed and
+    submitted again): say so, and give the form a fresh id so that it can be recorded as new."""
+    problems.general.append(_("This form was already recorded with other content (%(reason)s). Nothing more was"
+                              " recorded; submit again to record it as a new event.", reason=translated(refusal)))
+    form.id.data = f"web-{uuid.uuid4()}"
+    return render(problems=problems, warnings=[]), 409
 
 
 def form_page(kind: str, form: EventForm, *, action: str, back: str, case: Any = None,

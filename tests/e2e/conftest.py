@@ -30,6 +30,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from ledger import LOCAL_TZ, Ledger
 from ledger.demo import DEFAULT_REGISTRY
+from tests.web.conftest import PASSWORD, USERS
 from web import create_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -40,24 +41,6 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 #: How long one browser action or expectation may wait before the test fails (ms).
 TIMEOUT_MS = 10_000
-
-PASSWORD = "mật khẩu đủ dài 1"
-
-#: name: (login, official, product role). The SXD officials lead; STC is consulted.
-USERS: dict[str, tuple[str, str, str]] = {
-    "clerk": ("clerk", "sxd.clerk", "official"),
-    "specialist": ("specialist", "sxd.nva", "official"),
-    "head": ("head", "sxd.head", "official"),
-    "consulted": ("consulted", "stc.clerk", "official"),
-    "consulted_head": ("consulted-head", "stc.head", "official"),
-    "oversight": ("oversight", "vp.head", "oversight"),
-    "admin": ("admin", "vp.clerk", "admin"),
-}
-
-
-@pytest.fixture(autouse=True)
-def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LEDGER_ARGON2_PROFILE", "test")
 
 
 @dataclass

@@ -5,7 +5,7 @@ tests; `csrf_app` keeps it on, for the tests that prove it is enforced."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,6 @@ USERS: dict[str, tuple[str, str, str]] = {
     "oversight": ("oversight", "vp.head", "oversight"),
     "admin": ("admin", "vp.clerk", "admin"),
 }
-
-
-@pytest.fixture(autouse=True)
-def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LEDGER_ARGON2_PROFILE", "test")
 
 
 @pytest.fixture
@@ -83,6 +78,15 @@ def local_now(**delta: float) -> str:
     """A browser's datetime-local value (Vietnam time, no offset), shifted by `delta`."""
     moment = datetime.now(LOCAL_TZ).replace(microsecond=0, tzinfo=None) + timedelta(**delta)
     return moment.isoformat()
+
+
+def working_days_ago(ledger: Ledger, n: int) -> date:
+    """The latest date d with exactly `n` working days in (d, today]."""
+    calendar, today = ledger.calendar(), ledger.today()
+    day = today
+    while calendar.wd(day, today) < n:
+        day -= timedelta(days=1)
+    return day
 
 
 @pytest.fixture

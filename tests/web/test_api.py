@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from ledger import LOCAL_TZ, RULE_CODES, ConcurrentAppend, Ledger
 from ledger.domain import schema
 from ledger.interchange import decode_lines
+from tests.web.conftest import working_days_ago
 from web.config import MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST
 
 EVENTS = "/api/v1/events"
@@ -38,15 +39,6 @@ def bearer(ledger: Ledger, official: str, role: str = "official") -> dict[str, s
 def moment(**delta: float) -> str:
     """A claimed time a little before now (Vietnam time, with its offset)."""
     return (datetime.now(LOCAL_TZ).replace(microsecond=0) + timedelta(**delta)).isoformat()
-
-
-def working_days_ago(ledger: Ledger, n: int) -> date:
-    """The latest local date at least `n` working days before today."""
-    calendar, today = ledger.calendar(), ledger.today()
-    day = today
-    while calendar.wd(day, today) < n:
-        day -= timedelta(days=1)
-    return day
 
 
 def claimed_on(day: date, hour: int = 10) -> str:

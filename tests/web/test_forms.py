@@ -19,7 +19,7 @@ import pytest
 from babel.dates import format_date
 
 from ledger import LOCAL_TZ, Ledger
-from tests.web.conftest import USERS, local_now
+from tests.web.conftest import USERS, local_now, working_days_ago
 from web.forms import AGENCY_TYPES, LAYOUTS, REGISTRY_FORM_TYPES
 
 # --- reading pages --------------------------------------------------------------------------------
@@ -129,15 +129,6 @@ def fields_in_error(doc: Element) -> set[str]:
 
 def last_event(ledger: Ledger) -> Any:
     return list(ledger.records())[-1]
-
-
-def working_days_ago(ledger: Ledger, n: int) -> date:
-    """The latest date d with exactly `n` working days in (d, today]."""
-    calendar, today = ledger.calendar(), ledger.today()
-    day = today
-    while calendar.wd(day, today) < n:
-        day -= timedelta(days=1)
-    return day
 
 
 def form_time(day: date, at: time = time(10, 0)) -> str:
