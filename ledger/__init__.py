@@ -24,7 +24,7 @@ from .domain.refusals import MESSAGES as REFUSAL_MESSAGES
 from .domain.schema import EVENT_TYPES, Envelope, field_refusals, parse_event
 from .domain.values import parse_date, parse_known_at, parse_timestamp
 from .integrity.reports import render_report
-from .interchange import parse_document
+from .interchange import parse_document, refused_element
 from .domain.values import AGENCY_KINDS, DECISIONS, OUTCOMES, POSITIONS, ROLES, RULE_CODES
 from .queries import CaseItem, CaseSummary, Choice, Clock, ConsultationItem, Inbox, OfficialInfo
 
@@ -56,6 +56,7 @@ __all__ = [
     "field_refusals",
     "event_schemas",
     "parse_document",
+    "refused_element",
     "parse_date",
     "parse_known_at",
     "parse_timestamp",

@@ -178,7 +178,8 @@ def _problem(obj: Any) -> InvalidField | None:
                     if found is not None:
                         return InvalidField(
                             code="unstorable_in_key",
-                            params={"character": describe_character(found.group()), "key": shown(key)},
+                            params={"character": describe_character(found.group()), "key": shown(key),
+                                    "name": where},
                         )
                     step = path_key(key)
                     stack.append((inner, f"{where}.{step}" if where else step, depth + 1))
@@ -238,6 +239,48 @@ def parse_document(text: str) -> Any:
     if problem is not None:
         raise problem
     return obj
+
+
+def refused_element(text: str) -> tuple[int, InvalidField] | None:
+    """In a document that is an array, the first element the strict reader refuses, with its index
+    (a request of many events says which one is wrong). Elements are delimited by Python's lenient
+    reader, then each is read strictly; None when the text is no array, or is malformed as a whole."""
+    lenient = json.JSONDecoder()
+    start = len(text) - len(text.lstrip())
+    if not text.startswith("[", start):
+        return None
+    position, index = start + 1, 0
+    while True:
+        while position < len(text) and text[position] in " \t\r\n":
+            position += 1
+        if position >= len(text) or text[position] == "]":
+            return None
+        try:
+            _obj, end = lenient.raw_decode(text, position)
+        except (ValueError, RecursionError):
+            return None
+        try:
+            parse_document(text[position:end])
+        except InvalidField as refusal:
+            if not refusal.params.get("name") and isinstance(_obj, dict):
+                refusal.params["name"] = _field_of(_obj)  # a number or a constant: find its field
+            return index, refusal
+        position = end
+        while position < len(text) and text[position] in " \t\r\n":
+            position += 1
+        if position < len(text) and text[position] == ",":
+            position += 1
+        index += 1
+
+
+def _field_of(obj: dict[str, Any]) -> str | None:
+    """The first field of a leniently read object that the strict reader refuses on its own."""
+    for key, value in obj.items():
+        try:
+            parse_document(json.dumps({key: value}))
+        except (InvalidField, ValueError):
+            return key
+    return None
 
 
 def read_lines(lines: Iterable[str]) -> Iterator[Line]:

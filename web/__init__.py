@@ -127,7 +127,7 @@ def _reason(status: int, error: HTTPException) -> str:
         return _("The request is too large (at most %(limit)s bytes).", limit=DEFAULTS["MAX_CONTENT_LENGTH"])
     if status == 404 and error.description and not error.description.startswith("The requested URL"):
         return str(error.description)
-    if status == 403 and error.description:
+    if status in (403, 415) and error.description:
         return str(error.description)
     if status == 404:
         return _("There is no such page.")

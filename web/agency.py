@@ -18,7 +18,6 @@ from .choices import choices_for
 from .context import ledger
 from .forms import AGENCY_TYPES, TITLES, new_form
 from .recording import form_page, record
-from .routing import raw_reference
 
 bp = Blueprint("agency", __name__)
 
@@ -40,8 +39,6 @@ def inbox() -> Any:
 @bp.get("/cases/<ref:case>")
 @officials_only
 def case(case: str) -> Any:
-    raw = raw_reference("/cases/")
-    case = raw[0] if raw else case
     summary = ledger().queries.case(case)
     if summary is None:
         abort(404, description=_("There is no case %(case)s in the ledger.", case=case))

@@ -17,12 +17,11 @@ from typing import Any
 
 from flask import Response, g, jsonify, request
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, ValidationError, fields
 from webargs.flaskparser import FlaskParser
 
 from ledger import (
     EVENT_TYPES,
-    RULE_CODES,
     BatchRefused,
     ConcurrentAppend,
     InvalidField,
@@ -30,18 +29,41 @@ from ledger import (
     NotPermitted,
     Refused,
     event_schemas,
-    parse_date,
     parse_document,
-    parse_known_at,
+    refused_element,
     render_report,
 )
 
+from .api_schemas import (
+    AppendResult,
+    CaseState,
+    Failure,
+    History,
+    HistoryQuery,
+    Problems,
+    Report,
+    ScorecardQuery,
+    ViolationsQuery,
+)
 from .config import MAX_EVENTS_PER_REQUEST
 from .context import ledger
 from .routing import raw_reference
 
+
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400  # SPEC §11: bad input is a 400 (webargs' default is 422)
+
+    def load_querystring(self, req: Any, schema: Any) -> Any:
+        """A parameter that is no list, sent twice, is ambiguous: refused, as a repeated JSON key is."""
+        repeated = [key for key in req.args if len(req.args.getlist(key)) > 1
+                    and not isinstance(schema.fields.get(key) or _by_data_key(schema, key), fields.List)]
+        if repeated:
+            raise ValidationError({key: ["sent more than once"] for key in repeated})
+        return super().load_querystring(req, schema)
+
+
+def _by_data_key(schema: Any, key: str) -> Any:
+    return next((f for f in schema.fields.values() if f.data_key == key), None)
 
 
 class _Blueprint(Blueprint):
@@ -53,123 +75,6 @@ bp = _Blueprint("api", __name__, url_prefix="/api/v1", description="Append event
 CASES = "/api/v1/cases/"
 REGISTRY_TYPES = {"AgencyRegistered", "AgencyMandateChanged", "AgencyMerged", "OfficialAppointed",
                   "OfficialTransferred", "OfficialDeparted", "ProcedureDefined", "CalendarDayDeclared"}
-
-
-class Problem(Schema):
-    index = fields.Int(allow_none=True, metadata={"description": "the event's place in an array body"})
-    field = fields.Str(allow_none=True)
-    code = fields.Str(required=True)
-    message = fields.Str(required=True)
-    params = fields.Dict(keys=fields.Str())
-
-
-class Problems(Schema):
-    errors = fields.List(fields.Nested(Problem), required=True)
-
-
-class Failure(Schema):
-    error = fields.Str(required=True)
-
-
-class Appended(Schema):
-    event = fields.Str(required=True, metadata={"description": "the ledger's event id"})
-    type = fields.Str(required=True)
-    case = fields.Str(allow_none=True)
-    id = fields.Str(allow_none=True, metadata={"description": "the client's idempotency key"})
-    duplicate = fields.Bool(required=True, metadata={"description": "true: a retry of an event already in the"
-                                                                     " ledger; the original's result"})
-    recorded = fields.Str(allow_none=True)
-    position = fields.Int(allow_none=True)
-
-
-class AppendResult(Schema):
-    events = fields.List(fields.Nested(Appended), required=True)
-
-
-class _Parsed(fields.Str):
-    """A query parameter read by one of the ledger's own parsers, so the API accepts exactly what
-    the CLI does; a refusal is a 400 naming the parameter."""
-
-    parse: Any = None
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        try:
-            return type(self).parse(value, attr or "value")
-        except Refused as refusal:
-            raise ValidationError(str(refusal)) from None
-
-
-class LedgerDate(_Parsed):
-    """A date YYYY-MM-DD within the dates the ledger accepts (2000–2099)."""
-
-    parse = staticmethod(parse_date)
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs["metadata"] = {"format": "date", **kwargs.get("metadata", {})}
-        super().__init__(**kwargs)
-
-
-class KnownAt(_Parsed):
-    """Ledger time: a timestamp with its offset, or a date meaning the end of that local day (SPEC §2)."""
-
-    parse = staticmethod(parse_known_at)
-
-
-class HistoryQuery(Schema):
-    class Meta:
-        unknown = RAISE
-
-    as_of = LedgerDate(metadata={"description": "business date: events claimed on or before it"})
-    known_at = KnownAt(metadata={"description": "ledger time with offset (a date: the end of that local day):"
-                                                " events recorded by then"})
-
-
-class ViolationsQuery(HistoryQuery):
-    rule = fields.List(fields.Str(validate=validate.OneOf(RULE_CODES)))
-    agency = fields.List(fields.Str(validate=validate.Length(min=1, max=200)))
-    include_dismissed = fields.Bool()
-    format = fields.Str(validate=validate.OneOf(["json", "csv"]), load_default="json")
-
-
-class ScorecardQuery(Schema):
-    class Meta:
-        unknown = RAISE
-
-    from_ = LedgerDate(required=True, data_key="from")
-    to = LedgerDate(required=True)
-    by = fields.Str(validate=validate.OneOf(["agency", "official"]), load_default="agency")
-    format = fields.Str(validate=validate.OneOf(["json", "csv"]), load_default="json")
-
-
-class Report(Schema):
-    """A verifiable report (`ledger verify-report` checks it)."""
-
-    report = fields.Str(required=True)
-    parameters = fields.Dict(required=True)
-    checkpoint = fields.Dict(required=True)
-    rulebook = fields.Str(required=True)
-    calendar = fields.Str(required=True)
-    rows = fields.List(fields.Dict(), required=True)
-
-
-class CaseState(Schema):
-    case = fields.Str(required=True)
-    title = fields.Str(allow_none=True)
-    procedure = fields.Str(allow_none=True)
-    status = fields.Str(required=True)
-    lead_agency = fields.Str(allow_none=True)
-    lead_official = fields.Str(allow_none=True)
-    state = fields.Dict(required=True)
-
-
-class History(Schema):
-    case = fields.Str(required=True)
-    as_of = fields.Str(required=True)
-    known_at = fields.Str(allow_none=True)
-    calendar = fields.Str(required=True)
-    events = fields.List(fields.Dict(), required=True)
-    hidden = fields.Int(required=True)
-    state = fields.Dict(allow_none=True)
 
 
 def problem(refusal: Refused, index: int | None = None) -> dict[str, Any]:
@@ -243,6 +148,10 @@ def append_events() -> Any:
         return bad_request({"index": None, "field": None, "code": "invalid_utf8",
                             "message": "the body is not valid UTF-8", "params": {}})
     except InvalidField as refusal:
+        element = refused_element(data.decode("utf-8"))
+        if element is not None:  # one event of an array: say which, and which of its fields
+            index, inner = element
+            return bad_request(_located({**problem(inner), "index": index}, nested=True))
         return bad_request(_located(problem(refusal)))
     items = body if isinstance(body, list) else [body]
     if not items or len(items) > MAX_EVENTS_PER_REQUEST:
@@ -273,9 +182,13 @@ LOCATED = re.compile(r"^\[(\d+)\](?:\.([A-Za-z_][A-Za-z0-9_]*))?")
 FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def _located(found: dict[str, Any]) -> dict[str, Any]:
-    """A refusal of the whole body that names where it is (`[1].reason`): its index and field."""
+def _located(found: dict[str, Any], *, nested: bool = False) -> dict[str, Any]:
+    """A refusal of the whole body that names where it is (`[1].reason`): its index and field;
+    `nested`: the refusal of one element, whose index is already known."""
     name = str(found["params"].get("name") or "")
+    if nested:
+        plain = FIELD.match(name) or FIELD.match(str(found["params"].get("key") or "").strip("'\""))
+        return {**found, "field": found["field"] or (plain.group(1) if plain else found.get("field"))}
     match = LOCATED.match(name)
     if match:
         return {**found, "index": int(match.group(1)), "field": match.group(2) or found["field"]}
@@ -291,8 +204,8 @@ def _role_refusal(role: str, kind: object) -> str | None:
     left for the ledger to refuse as bad input."""
     if role == "oversight":
         return "an oversight token only reads"
-    if not isinstance(kind, str):
-        return None
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
+        return None  # the ledger refuses it as bad input, naming the field
     if kind in REGISTRY_TYPES and role != "admin":
         return f"only an admin token appends registry events ({kind})"
     if kind not in REGISTRY_TYPES and role == "admin":
@@ -307,8 +220,7 @@ def _role_refusal(role: str, kind: object) -> str | None:
 @bp.alt_response(404, schema=Failure, description="no such case")
 def get_case(case: str) -> Any:
     """A case as it stands now: its lead, status, due dates and consultations."""
-    raw = raw_reference(CASES)
-    payload = _case_payload(raw[0] if raw else case)
+    payload = _case_payload(case)
     if payload is None:
         return failure(404, f"unknown case {case!r}")
     return payload

@@ -109,6 +109,9 @@ def require(check: Callable[[WebUser], bool], reason: Callable[[], str]) -> Call
         @wraps(view)
         @login_required
         def guarded(*args: Any, **kwargs: Any) -> Any:
+            if current_user.official is None or not current_user.official.serving:
+                refuse(_("The official this login acts as (%(official)s) is no longer serving; the login acts for"
+                         " nobody.", official=current_user.account.official))
             if not check(current_user):
                 refuse(reason())
             return view(*args, **kwargs)

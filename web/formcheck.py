@@ -14,6 +14,7 @@ from flask import abort, request
 from flask_babel import gettext as _
 
 URLENCODED = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
 
 
 def check_form_post() -> None:
@@ -23,6 +24,9 @@ def check_form_post() -> None:
     limit = request.max_content_length
     if length is not None and limit is not None and length > limit:
         return  # Werkzeug refuses it with 413 when it is read
+    if request.mimetype not in (URLENCODED, MULTIPART) and (length or request.headers.get("Transfer-Encoding")):
+        abort(415, description=_("A form is sent as an HTML form (urlencoded or multipart), not as %(kind)s;"
+                                 " nothing was recorded.", kind=request.mimetype or "raw bytes"))
     if request.mimetype == URLENCODED:
         raw = request.get_data(cache=True)  # kept: the form is parsed from these same bytes
         for pair in raw.split(b"&"):
@@ -31,8 +35,10 @@ def check_form_post() -> None:
                     unquote_to_bytes(piece.replace(b"+", b" ")).decode("utf-8")
                 except UnicodeDecodeError:
                     abort(400, description=_("The form holds bytes that are not UTF-8 text; nothing was recorded."))
+    if request.files:  # read only now: reading it parses the form, and the raw bytes were needed first
+        abort(400, description=_("No form here takes a file; nothing was recorded."))
     values = [v for _k, v in request.form.items(multi=True)]
-    if request.mimetype == "multipart/form-data" and any("\ufffd" in v for v in values):
+    if request.mimetype == MULTIPART and any("\ufffd" in v for v in values):
         abort(400, description=_("The form holds bytes that are not UTF-8 text; nothing was recorded."))
     repeated = sorted({k for k in request.form if len(request.form.getlist(k)) > 1})
     if repeated:

@@ -32,8 +32,14 @@ class BodyLimit:
                 return self._refuse(environ, start_response, "400 Bad Request", "the request body's framing is"
                                     " malformed (chunked encoding)")
             if len(body) > self.limit:
-                return self._refuse(environ, start_response, "413 Request Entity Too Large",
-                                    f"the request body is over {self.limit} bytes")
+                # Over the limit: the application refuses it (413) as it refuses a long Content-Length,
+                # with its own page in the user's language; the rest of the body is never read.
+                body = b""
+                environ["CONTENT_LENGTH"] = str(self.limit + 1)
+                environ["wsgi.input"] = io.BytesIO(body)
+                environ.pop("wsgi.input_terminated", None)
+                environ.pop("HTTP_TRANSFER_ENCODING", None)
+                return self.app(environ, start_response)
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
             environ.pop("wsgi.input_terminated", None)
@@ -47,6 +53,5 @@ class BodyLimit:
             body, kind = json.dumps({"error": message}).encode(), "application/json"
         else:
             body, kind = message.encode(), "text/plain; charset=utf-8"
-        start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body))),
-                                                         ("Connection", "close")])
+        start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body)))])
         return [body]
