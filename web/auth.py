@@ -124,7 +124,7 @@ def require(check: Callable[[WebUser], bool], reason: Callable[[], str]) -> Call
 def officials_only(view: F) -> F:
     return require(lambda u: u.acts, lambda: _(
         "Only an official serving in an agency records events; this login is “%(role)s”.",
-        role=current_user.role))(view)
+        role=ROLE_LABELS.get(current_user.role, current_user.role)))(view)
 
 
 def inspectors_only(view: F) -> F:
@@ -143,6 +143,15 @@ def admins_only(view: F) -> F:
 class LoginForm(FlaskForm):
     login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+#: The product roles as the header shows them.
+ROLE_LABELS = {"official": _l("official"), "oversight": _l("oversight"), "admin": _l("admin")}
+
+
+@bp.app_context_processor
+def role_labels() -> dict[str, Any]:
+    return {"role_labels": ROLE_LABELS}
 
 
 def home_for(user: WebUser) -> str:
