@@ -25,7 +25,7 @@ class ReferenceConverter(PathConverter):
         return quote(value, safe="")
 
 
-def raw_reference(prefix: str, suffix: str = "") -> tuple[str, bool] | None:
+def raw_reference(prefix: str, suffix: str) -> tuple[str, bool] | None:
     """(the reference, whether the raw path ends with `suffix` as a segment of its own) after
     `prefix`. The text comes from the decoded path (the server decoded it, whatever its bytes);
     the raw URI only says whether `suffix` was written with a real "/" or an escaped one. None
@@ -34,8 +34,6 @@ def raw_reference(prefix: str, suffix: str = "") -> tuple[str, bool] | None:
     if not path.startswith(prefix):
         return None
     tail = path[len(prefix):]
-    if not suffix:
-        return tail, False
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
     if raw:
         raw_path = urlsplit(raw).path if "://" in raw.split("?", 1)[0] else raw.split("?", 1)[0]  # absolute form too

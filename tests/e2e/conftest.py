@@ -29,8 +29,7 @@ import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from ledger import LOCAL_TZ, Ledger
-from ledger.demo import DEFAULT_REGISTRY
-from tests.web.conftest import PASSWORD, USERS
+from tests.web.conftest import PASSWORD, USERS, registry_ledger
 from web import create_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -56,11 +55,7 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    ledger = Ledger(str(tmp_path / "e2e.db"))
-    report = ledger.import_lines(DEFAULT_REGISTRY.read_text(encoding="utf-8").splitlines())
-    assert not report.refused
-    for login, official, role in USERS.values():
-        ledger.accounts.add_login(login, official, PASSWORD, role)
+    ledger = registry_ledger(tmp_path / "e2e.db")
     app = create_app({"LEDGER": ledger, "SECRET_KEY": "e2e-secret", "SESSION_COOKIE_SECURE": False,
                       "REMEMBER_COOKIE_SECURE": False})
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)

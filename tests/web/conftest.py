@@ -4,6 +4,7 @@ tests; `csrf_app` keeps it on, for the tests that prove it is enforced."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from ledger import LOCAL_TZ, Ledger
 from ledger.demo import DEFAULT_REGISTRY
@@ -32,13 +34,19 @@ USERS: dict[str, tuple[str, str, str]] = {
 }
 
 
-@pytest.fixture
-def web_ledger(tmp_path: Path) -> Iterator[Ledger]:
-    ledger = Ledger(str(tmp_path / "web.db"))
+def registry_ledger(path: Path) -> Ledger:
+    """A ledger at `path` with the default Ho Chi Minh City registry and one login per USERS entry."""
+    ledger = Ledger(str(path))
     report = ledger.import_lines(DEFAULT_REGISTRY.read_text(encoding="utf-8").splitlines())
     assert not report.refused
     for login, official, role in USERS.values():
         ledger.accounts.add_login(login, official, PASSWORD, role)
+    return ledger
+
+
+@pytest.fixture
+def web_ledger(tmp_path: Path) -> Iterator[Ledger]:
+    ledger = registry_ledger(tmp_path / "web.db")
     yield ledger
     ledger.close()
 
@@ -56,6 +64,19 @@ def app(web_ledger: Ledger) -> Flask:
 @pytest.fixture
 def csrf_app(web_ledger: Ledger) -> Flask:
     return _app(web_ledger)
+
+
+@pytest.fixture
+def dev_server(app: Flask) -> Iterator[int]:
+    """The application on Werkzeug's own server (what `ledger serve` runs), on a free local port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
 
 
 def log_in(client: FlaskClient, who: str) -> FlaskClient:

@@ -11,15 +11,12 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote, urljoin
 
 import pytest
 from flask import Flask, url_for
-from werkzeug.serving import make_server
 
 from ledger import LOCAL_TZ, Ledger
 from tests.web.conftest import PASSWORD, USERS, local_now
@@ -365,19 +362,6 @@ def test_an_html_405_names_the_methods_the_page_takes(
     response = as_user("clerk").open(path, method=method)
     assert response.status_code == 405
     assert allowed in response.headers.get("Allow", ""), dict(response.headers)
-
-
-@pytest.fixture
-def dev_server(app: Flask) -> Iterator[int]:
-    """The application on Werkzeug's own server (what `ledger serve` runs), on a free local port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
 
 
 def _exchange(port: int, raw: bytes) -> bytes:

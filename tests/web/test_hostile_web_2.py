@@ -11,32 +11,16 @@ from __future__ import annotations
 
 import io
 import json
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from ledger import Ledger
 from tests.web.conftest import USERS, local_now
 from tests.web.test_hostile_web import _depart, _exchange, bearer, moment, open_case
 
 EVENTS = "/api/v1/events"
-
-
-@pytest.fixture
-def dev_server(app: Flask) -> Iterator[int]:
-    """The application on Werkzeug's own server (what `ledger serve` runs), on a free local port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
 
 
 def _get(port: int, target: str, secret: str) -> tuple[bytes, bytes]:
