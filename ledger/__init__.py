@@ -27,6 +27,15 @@ from .integrity.reports import render_report
 from .interchange import parse_document, refused_element
 from .domain.values import AGENCY_KINDS, DECISIONS, OUTCOMES, POSITIONS, ROLES, RULE_CODES
 from .queries import CaseItem, CaseSummary, Choice, Clock, ConsultationItem, Inbox, OfficialInfo
+# The inspectors' replay, the oversight dashboard and the report files: each module's own
+# `__all__` is part of the facade (as asyncio's package does with its submodules).
+from . import dashboard, publications, replay
+from .dashboard import *  # noqa: F403
+from .publications import *  # noqa: F403
+from .replay import *  # noqa: F403
+from .reports import export, fonts
+from .reports.export import *  # noqa: F403
+from .reports.fonts import *  # noqa: F403
 
 
 
@@ -91,4 +100,9 @@ __all__ = [
     "WorkingCalendar",
     "local_date",
     "parse_event",
+    *dashboard.__all__,
+    *publications.__all__,
+    *replay.__all__,
+    *export.__all__,
+    *fonts.__all__,
 ]

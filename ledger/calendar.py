@@ -63,6 +63,18 @@ class WorkingCalendar:
             return self._overrides[day]
         return bool(self._vn.is_working_day(day))
 
+    def holiday_names(self, year: int, language: str = "vi") -> dict[date, str]:
+        """The package's named days of `year` in `language` ("vi" or "en"): holidays and swapped days
+        off; make-up working Saturdays are named "" (the package gives them no name)."""
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValueError(f"the calendar covers {FIRST_YEAR}–{LAST_YEAR}, not {year}")
+        named = holidays.country_holidays("VN", years=year, language="vi" if language == "vi" else "en_US")
+        names = {day: str(name) for day, name in named.items()}
+        for day in named.weekend_workdays:
+            if day.year == year:
+                names.setdefault(day, "")
+        return names
+
     def _year(self, year: int) -> list[int]:
         table = self._years.get(year)
         if table is None:

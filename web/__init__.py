@@ -18,8 +18,8 @@ from werkzeug.exceptions import HTTPException
 
 from ledger import Ledger
 
-from . import admin, agency, api, auth, i18n, inspect, oversight
-from .config import DEFAULTS, from_environment
+from . import admin, agency, api, auth, i18n, inspect, oversight, public
+from .config import DEFAULTS, FILE_FORMS, from_environment
 from .formcheck import check_form_post
 from .limits import BodyLimit
 from .routing import ReferenceConverter
@@ -43,7 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.url_map.converters["ref"] = ReferenceConverter
     app.url_map.merge_slashes = False  # "/cases/%2FA" is the case "/A", not "/cases/A"
-    app.wsgi_app = BodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]
+    app.wsgi_app = BodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"], FILE_FORMS)  # type: ignore[method-assign]
 
     ledger = app.config.get("LEDGER") or Ledger(app.config["LEDGER_DATABASE_URL"], create=False)
     app.extensions["ledger"] = ledger
@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(inspect.bp)
     app.register_blueprint(oversight.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(public.bp)
     rest = Api(app, spec_kwargs={"info": {"description": "Procedure Ledger: append events, read the ledger."}})
     api.register_components(rest)
     rest.register_blueprint(api.bp)

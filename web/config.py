@@ -18,6 +18,10 @@ from typing import Any
 #: form. Larger bodies are refused with 413 before they are read (Werkzeug's MAX_CONTENT_LENGTH).
 MAX_BODY_BYTES = 1024 * 1024
 
+#: The one form that takes a file (a report to verify, SPEC §10) and the largest body it accepts: a
+#: year's JSON report of a whole city runs to some megabytes.
+FILE_FORMS = {"/verify": 64 * 1024 * 1024}
+
 #: The most events one API request may carry (all or nothing).
 MAX_EVENTS_PER_REQUEST = 500
 

@@ -13,6 +13,8 @@ from urllib.parse import unquote_to_bytes
 from flask import abort, request
 from flask_babel import gettext as _
 
+from .config import FILE_FORMS
+
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 
@@ -20,6 +22,9 @@ MULTIPART = "multipart/form-data"
 def check_form_post() -> None:
     if request.method != "POST" or request.path.startswith("/api/"):
         return
+    takes_file = request.path in FILE_FORMS
+    if takes_file:
+        request.max_content_length = FILE_FORMS[request.path]
     length = request.content_length
     limit = request.max_content_length
     if length is not None and limit is not None and length > limit:
@@ -35,7 +40,7 @@ def check_form_post() -> None:
                     unquote_to_bytes(piece.replace(b"+", b" ")).decode("utf-8")
                 except UnicodeDecodeError:
                     abort(400, description=_("The form holds bytes that are not UTF-8 text; nothing was recorded."))
-    if request.files:  # read only now: reading it parses the form, and the raw bytes were needed first
+    if request.files and not takes_file:  # read only now: reading it parses the form, and the raw bytes were needed first
         abort(400, description=_("No form here takes a file; nothing was recorded."))
     values = [v for _k, v in request.form.items(multi=True)]
     if request.mimetype == MULTIPART and any("\ufffd" in v for v in values):

@@ -64,6 +64,11 @@ def chosen_locale() -> str:
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
+def current_language() -> str:
+    """The request's language code ("vi" or "en")."""
+    return str(get_locale() or "vi").split("_")[0]
+
+
 def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compile_catalogues())
     Babel(app, locale_selector=chosen_locale)
@@ -84,6 +89,11 @@ def init_app(app: Flask) -> None:
     def format_day(day: Any) -> str:
         """A date in the user's language ("5 thg 11, 2026" / "Nov 5, 2026"); a dash for none."""
         return "—" if day is None else str(format_date(day, "medium"))
+
+    @app.template_filter("format_weekday")
+    def format_weekday(day: Any) -> str:
+        """The day of the week in the user's language ("Thứ Bảy" / "Saturday")."""
+        return str(format_date(day, "EEEE"))
 
 
 def refusal_text(code: str, params: dict[str, Any], fallback: str) -> str:

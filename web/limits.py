@@ -18,24 +18,26 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class BodyLimit:
-    def __init__(self, app: WSGIApp, limit: int) -> None:
+    def __init__(self, app: WSGIApp, limit: int, wider: dict[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.wider = wider or {}  # path → a larger limit (the one form that takes a file)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        limit = self.wider.get(str(environ.get("PATH_INFO", "")), self.limit)
         # A terminated input is read to its end whatever Content-Length it claims (chunked framing
         # decides where it ends, and Werkzeug then ignores the header).
         if environ.get("wsgi.input_terminated"):
             try:
-                body = environ["wsgi.input"].read(self.limit + 1)
+                body = environ["wsgi.input"].read(limit + 1)
             except (OSError, ValueError):  # a malformed chunked framing (the server's reader says so)
                 return self._refuse(environ, start_response, "400 Bad Request", "the request body's framing is"
                                     " malformed (chunked encoding)")
-            if len(body) > self.limit:
+            if len(body) > limit:
                 # Over the limit: the application refuses it (413) as it refuses a long Content-Length,
                 # with its own page in the user's language; the rest of the body is never read.
                 body = b""
-                environ["CONTENT_LENGTH"] = str(self.limit + 1)
+                environ["CONTENT_LENGTH"] = str(limit + 1)
                 environ["wsgi.input"] = io.BytesIO(body)
                 environ.pop("wsgi.input_terminated", None)
                 environ.pop("HTTP_TRANSFER_ENCODING", None)

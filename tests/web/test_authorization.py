@@ -21,68 +21,11 @@ from ledger import Ledger
 from tests.web.conftest import PASSWORD, USERS, local_now, log_in
 from web.forms import AGENCY_TYPES, REGISTRY_FORM_TYPES
 
-# --- the outcomes -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: int
-    location: str | None = None  # for a redirect: the path it leads to (the query aside)
-
-    def __str__(self) -> str:
-        return f"{self.status} → {self.location}" if self.location else str(self.status)
-
-
-OK = Outcome(200)
-REFUSED_INPUT = Outcome(400)  # the page is open to the user; the empty form is refused as input
-NO_TOKEN = Outcome(401)
-DENIED = Outcome(403)
-LOGIN = Outcome(302, "/login")
-
-
-def to(path: str) -> Outcome:
-    return Outcome(302, path)
-
-
-OFFICIALS = ("clerk", "specialist", "head", "consulted", "consulted_head", "inspector")
-AUDIENCES = ("anonymous", *USERS)
-
-
-def audiences(*, anonymous: Outcome, officials: Outcome, oversight: Outcome, admin: Outcome,
-              inspector: Outcome | None = None) -> dict[str, Outcome]:
-    """One outcome for each audience (the inspector is an official unless told otherwise)."""
-    table = {"anonymous": anonymous, "oversight": oversight, "admin": admin}
-    table.update({name: officials for name in OFFICIALS})
-    if inspector is not None:
-        table["inspector"] = inspector
-    return table
-
-
-def everyone(outcome: Outcome) -> dict[str, Outcome]:
-    return audiences(anonymous=outcome, officials=outcome, oversight=outcome, admin=outcome)
-
-
-def officials_pages(ok: Outcome) -> dict[str, Outcome]:
-    return audiences(anonymous=LOGIN, officials=ok, oversight=DENIED, admin=DENIED)
-
-
-def inspectors_pages(ok: Outcome) -> dict[str, Outcome]:
-    return audiences(anonymous=LOGIN, officials=DENIED, oversight=DENIED, admin=DENIED, inspector=ok)
-
-
-def oversight_pages(ok: Outcome) -> dict[str, Outcome]:
-    return audiences(anonymous=LOGIN, officials=DENIED, oversight=ok, admin=ok)
-
-
-def admin_pages(ok: Outcome) -> dict[str, Outcome]:
-    return audiences(anonymous=LOGIN, officials=DENIED, oversight=DENIED, admin=ok)
-
-
-@dataclass(frozen=True)
-class Expectation:
-    outcomes: dict[str, dict[str, Outcome]]  # method → audience → outcome
-    args: dict[str, str] | None = None  # the rule's URL arguments
-
+from tests.web.access import (  # noqa: F401  (the vocabulary of the tables)
+    AUDIENCES, DENIED, LOGIN, NO_TOKEN, OFFICIALS, OK, REFUSED_INPUT, Expectation, Outcome, admin_pages,
+    audiences, everyone, inspectors_pages, officials_pages, oversight_pages, to,
+)
+from tests.web import access_inspect, access_oversight, access_public
 
 CASE = "HCM-WEB-1"
 SPARE_LOGIN = "spare"
@@ -116,6 +59,9 @@ EXPECTATIONS: dict[str, Expectation] = {
     "api.get_violations": Expectation({"GET": everyone(NO_TOKEN)}),
     "api.get_scorecard": Expectation({"GET": everyone(NO_TOKEN)}),
     "healthz": Expectation({"GET": everyone(OK)}),
+    **access_inspect.EXPECTATIONS,
+    **access_oversight.EXPECTATIONS,
+    **access_public.EXPECTATIONS,
 }
 
 

@@ -1,0 +1,5 @@
+"""Inspectors replay case histories (issue 9): being written."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
