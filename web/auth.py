@@ -136,6 +136,12 @@ def oversight_only(view: F) -> F:
                    lambda: _("Only an oversight or admin login reads every agency's violations."))(view)
 
 
+def readers_only(view: F) -> F:
+    """Pages that read every agency's ledger (case histories): inspectors, oversight and admin."""
+    return require(lambda u: u.inspector or u.role in ("oversight", "admin"),
+                   lambda: _("Only an inspector, an oversight or an admin login reads every agency's case histories."))(view)
+
+
 def admins_only(view: F) -> F:
     return require(lambda u: u.role == "admin", lambda: _("Only an admin keeps the registry, logins and tokens."))(view)
 

@@ -57,7 +57,11 @@ def verify() -> Any:
     if upload is None or not upload.filename:
         return render_template("verify.html", result=None, problem=_("Choose a report file to upload.")), 400
     try:
-        text = upload.read().decode("utf-8-sig")
+        raw = upload.read()
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file: let it go now
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return render_template("verify.html", result=None, name=upload.filename,
                                problem=_("The file is not UTF-8 text: upload a JSON or CSV report of the ledger.")), 400

@@ -1,10 +1,14 @@
-"""Access expectations of the pages open to anyone (rulebook, calendar, report verification): merged into the matrix of test_authorization.py."""
+"""Access expectations of the pages open to anyone (rulebook, calendar, report verification): merged
+into the matrix of test_authorization.py. The law, the calendar and a report's proof are public."""
 
 from __future__ import annotations
 
-from tests.web.access import (  # noqa: F401
-    DENIED, LOGIN, OK, REFUSED_INPUT, Expectation, audiences, everyone, inspectors_pages, oversight_pages, readers_pages,
-    to,
-)
+from tests.web.access import OK, REFUSED_INPUT, Expectation, everyone
 
-EXPECTATIONS: dict[str, Expectation] = {}
+EXPECTATIONS: dict[str, Expectation] = {
+    "public.rules": Expectation({"GET": everyone(OK)}),
+    "public.rule": Expectation({"GET": everyone(OK)}, {"code": "LATE_RESPONSE"}),
+    "public.calendar": Expectation({"GET": everyone(OK)}),
+    # An empty post names no file: refused as input, whoever sends it.
+    "public.verify": Expectation({"GET": everyone(OK), "POST": everyone(REFUSED_INPUT)}),
+}

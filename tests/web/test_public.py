@@ -1,0 +1,120 @@
+"""The pages open to anyone: the rulebook, the working calendar, and the verification of an
+uploaded report (SPEC §6 rulebook, §2 calendar, §10 verifiable reports)."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from ledger import RULE_CODES, Ledger, export_report, rulebook_entries
+from tests.conftest import REPO
+
+EXAMPLE = REPO / "tests" / "data" / "national-day-2024.jsonl"
+PARAMETERS = {"as_of": "2024-09-30", "known_at": None, "rules": [], "agencies": [], "include_dismissed": False}
+
+
+@pytest.fixture
+def example_ledger(web_ledger: Ledger) -> Ledger:
+    """The worked example's cases on the fixture's registry (which already holds its agencies)."""
+    lines = [line for line in EXAMPLE.read_text(encoding="utf-8").splitlines() if '"case"' in line]
+    report = web_ledger.import_lines(lines)
+    assert not report.refused, report.refused
+    return web_ledger
+
+
+def upload(client: Any, body: bytes, name: str = "report.json") -> Any:
+    return client.post("/verify", data={"report": (io.BytesIO(body), name)}, content_type="multipart/form-data")
+
+
+def text(response: Any) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_the_rulebook_lists_every_rule_with_a_link_to_its_page(app: Flask) -> None:
+    page = text(app.test_client().get("/rules?lang=en"))
+    assert [code for code in RULE_CODES if f'href="/rules/{code}"' not in page] == []
+
+
+def test_a_rule_page_shows_its_vietnamese_clause_source_parameters_and_validity(app: Flask) -> None:
+    entry = next(e for e in rulebook_entries() if e.code == "LATE_RESPONSE")
+    page = text(app.test_client().get("/rules/LATE_RESPONSE"))
+    assert entry.clause in page and entry.title_vi in page
+    assert "default_due_working_days" in page or all(name in page for name in entry.parameters)
+    assert "từ " in page  # "from <date>", in Vietnamese by default
+
+
+def test_an_unknown_rule_is_a_404_that_names_it(app: Flask) -> None:
+    response = app.test_client().get("/rules/NO_SUCH_RULE?lang=en")
+    assert response.status_code == 404 and "NO_SUCH_RULE" in text(response)
+
+
+def test_the_calendar_names_tet_and_the_make_up_saturday_of_2024(app: Flask) -> None:
+    page = text(app.test_client().get("/calendar?year=2024"))
+    rows = re.findall(r"<tr class=\"(\w+)[^\"]*\"><td>(\d{4}-\d\d-\d\d)</td>", page)
+    assert ("off", "2024-02-12") in rows  # the third day of Tết, a Monday
+    assert ("working", "2024-05-04") in rows  # the Saturday worked for the 29 April bridge
+    assert "Mùng ba Tết Nguyên Đán" in page and "251" in page
+
+
+def test_a_declared_day_shows_its_notice_and_overrides_the_package(app: Flask, web_ledger: Ledger) -> None:
+    report = web_ledger.import_lines(['{"type":"CalendarDayDeclared","date":"2024-12-30","working":false,'
+                                      '"reference":"Thông báo 123/TB-UBND","at":"2024-12-01T08:00:00+07:00"}'])
+    assert not report.refused
+    page = text(app.test_client().get("/calendar?year=2024&lang=en"))
+    assert "2024-12-30" in page and "Thông báo 123/TB-UBND" in page and "250 working days" in page
+
+
+@pytest.mark.parametrize("year", ["1999", "20x4", "２０２４", "-1", "2200"])
+def test_a_year_out_of_range_or_not_ascii_digits_is_a_400_page(app: Flask, year: str) -> None:
+    response = app.test_client().get(f"/calendar?year={year}&lang=en")
+    assert response.status_code == 400 and "2000" in text(response)
+
+
+def test_an_uploaded_json_report_verifies_and_an_edited_one_does_not(app: Flask, example_ledger: Ledger) -> None:
+    body = export_report(example_ledger.report("violations", PARAMETERS, "json"), "json")
+    client = app.test_client()
+    good = upload(client, body)
+    assert good.status_code == 200 and "rows recomputed and confirmed" in text(good)
+    edited = upload(client, body.replace(b'"days_late": 2', b'"days_late": 1', 1))
+    assert edited.status_code == 422 and "differs from the recomputed report" in text(edited)
+
+
+def test_an_uploaded_csv_report_with_a_byte_order_mark_verifies(app: Flask, example_ledger: Ledger) -> None:
+    body = export_report(example_ledger.report("violations", PARAMETERS, "csv"), "csv")
+    assert body.startswith(b"\xef\xbb\xbf")
+    response = upload(app.test_client(), body, "report.csv")
+    assert response.status_code == 200, text(response)
+
+
+def test_no_file_or_a_file_that_is_not_utf8_is_refused_with_a_message(app: Flask, example_ledger: Ledger) -> None:
+    client = app.test_client()
+    assert "Choose a report file" in text(client.post("/verify?lang=en", data={}))
+    response = upload(client, b"\xff\xfe{}", "report.json")
+    assert response.status_code == 400 and "UTF-8" in text(client.post("/verify?lang=en", data={
+        "report": (io.BytesIO(b"\xff\xfe{}"), "r.json")}, content_type="multipart/form-data"))
+
+
+def test_a_file_that_is_no_report_is_not_verified(app: Flask, example_ledger: Ledger) -> None:
+    response = upload(app.test_client(), b'{"rows": []}')
+    assert response.status_code == 422 and "not a verifiable report" in text(response)
+
+
+def test_a_report_larger_than_an_ordinary_form_may_be_uploaded(app: Flask, example_ledger: Ledger) -> None:
+    body = export_report(example_ledger.report("violations", PARAMETERS, "json"), "json")
+    padded = body.replace(b"{", b"{" + b" " * (2 * 1024 * 1024), 1)  # JSON whitespace: the same report
+    boundary = "report-boundary"
+    form = (f'--{boundary}\r\nContent-Disposition: form-data; name="report"; filename="big.json"\r\n'
+            f"Content-Type: application/json\r\n\r\n").encode() + padded + f"\r\n--{boundary}--\r\n".encode()
+    assert len(form) > 2 * 1024 * 1024  # twice what any other form may carry
+    # Encoded here: the test client would spool a large body to a temporary file it never closes.
+    response = app.test_client().post("/verify", data=form, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 200, text(response)[:300]
+
+
+def test_the_verification_form_is_refused_without_its_csrf_token(csrf_app: Flask, example_ledger: Ledger) -> None:
+    body = export_report(example_ledger.report("violations", PARAMETERS, "json"), "json")
+    assert upload(csrf_app.test_client(), body).status_code == 400
