@@ -20,6 +20,7 @@ from .domain.values import parse_date, parse_known_at
 from .integrity.keys import b64
 from .demo import DEFAULT_REGISTRY
 from .reports import render
+from .reports.export import BINARY_FORMATS, EXPORT_FORMATS, export_report
 from .rules.scoring import delay_json
 from .text import format_history
 
@@ -212,7 +213,8 @@ def history(ctx: click.Context, case: str, as_of: str | None, known_at: str | No
         click.echo(format_history(result))
 
 
-FORMATS = click.Choice(["table", "json", "csv"])
+FORMATS = click.Choice(["table", "json", "csv", *BINARY_FORMATS])
+FORMAT_HELP = "xlsx and pdf are files: they need -o FILE."
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -224,13 +226,27 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def _needs_file(fmt: str, output: str | None) -> None:
+    """A spreadsheet or a PDF is never poured onto a terminal: it is refused before any store is
+    opened, so nothing is written."""
+    if fmt in BINARY_FORMATS and (not output or output == "-" and sys.stdout.isatty()):
+        raise click.UsageError(f"--format {fmt} writes a binary file: name it with -o FILE; nothing was written")
+
+
 def _emit_report(ledger: Ledger, kind: str, parameters: dict[str, Any], fmt: str, output: str) -> None:
     """`-o FILE` in JSON or CSV writes a verifiable report: rows plus the signed checkpoint they
-    were computed at and the rulebook and calendar versions (`ledger verify-report FILE`)."""
+    were computed at and the rulebook and calendar versions (`ledger verify-report FILE`). XLSX
+    and PDF carry the same checkpoint and versions, for reading and filing; the whole file is
+    made before it is opened, so a failure leaves no half-written file."""
     from .integrity.reports import render_report
 
     data = ledger.report(kind, parameters, fmt)
-    _emit(render_report(data, fmt), output)
+    if fmt in BINARY_FORMATS:
+        body = export_report(data, fmt)
+        with click.open_file(output, "wb") as out:
+            out.write(body)
+    else:
+        _emit(render_report(data, fmt), output)
     click.echo(f"{len(data['rows'])} row(s) written to {output}, at checkpoint size {data['checkpoint']['size']}",
                err=True)
 
@@ -247,7 +263,7 @@ def _versions_footer(ledger: Ledger) -> list[str]:
 @click.option("--rule", "rules", multiple=True, help="Only this rule (repeatable).")
 @click.option("--agency", "agencies", multiple=True, help="Only this responsible agency (repeatable).")
 @click.option("--include-dismissed", is_flag=True, help="Also show violations an inspector dismissed.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=FORMAT_HELP)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
 @click.pass_context
 def violations(ctx: click.Context, as_of: str | None, known_at: str | None, rules: tuple[str, ...],
@@ -255,6 +271,7 @@ def violations(ctx: click.Context, as_of: str | None, known_at: str | None, rule
     """The violations of the rulebook (SPEC §6), each with its responsible agency and official."""
     from .rules import RULEBOOK
 
+    _needs_file(fmt, output)
     unknown = [r for r in rules if r not in RULEBOOK]
     if unknown:
         raise click.BadParameter(f"unknown rule {', '.join(unknown)}", param_hint="--rule")
@@ -264,7 +281,7 @@ def violations(ctx: click.Context, as_of: str | None, known_at: str | None, rule
     if strangers:
         raise click.BadParameter(f"unknown agency {', '.join(strangers)} (no such code in the registry)",
                                  param_hint="--agency")
-    if output and fmt in ("json", "csv"):
+    if output and fmt in EXPORT_FORMATS:
         parameters = {"as_of": (_as_of(as_of) or ledger.today()).isoformat(), "known_at": _iso(_known_at(known_at)),
                       "rules": list(rules), "agencies": list(agencies), "include_dismissed": include_dismissed}
         _emit_report(ledger, "violations", parameters, fmt, output)
@@ -277,14 +294,15 @@ def violations(ctx: click.Context, as_of: str | None, known_at: str | None, rule
 @main.command()
 @click.option("--as-of", "as_of", callback=_date_option, help="Judge as of this business date (default: today).")
 @click.option("--by", "by", type=click.Choice(["agency", "official"]), default="agency", show_default=True)
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=FORMAT_HELP)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
 @click.pass_context
 def delays(ctx: click.Context, as_of: str | None, by: str, fmt: str, output: str | None) -> None:
     """Working days of delay each agency (or official) is responsible for (SPEC §7)."""
+    _needs_file(fmt, output)
     ledger = _ledger(ctx)
     by_official = by == "official"
-    if output and fmt in ("json", "csv"):
+    if output and fmt in EXPORT_FORMATS:
         parameters = {"as_of": (_as_of(as_of) or ledger.today()).isoformat(), "by": by}
         _emit_report(ledger, "delays", parameters, fmt, output)
         return
@@ -298,16 +316,17 @@ def delays(ctx: click.Context, as_of: str | None, by: str, fmt: str, output: str
 @click.option("--from", "start", required=True, callback=_date_option, help="First day of the period, YYYY-MM-DD.")
 @click.option("--to", "end", required=True, callback=_date_option, help="Last day of the period, YYYY-MM-DD (judged as of it).")
 @click.option("--by", "by", type=click.Choice(["agency", "official"]), default="agency", show_default=True)
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=FORMAT_HELP)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
 @click.pass_context
 def scorecard(ctx: click.Context, start: str, end: str, by: str, fmt: str, output: str | None) -> None:
     """On-time rates and the Decision 766 score per agency (or official) over a period (SPEC §7)."""
     first, last = _as_of(start, "--from"), _as_of(end, "--to")
     assert first is not None and last is not None
+    _needs_file(fmt, output)
     ledger = _ledger(ctx)
     by_official = by == "official"
-    if output and fmt in ("json", "csv"):
+    if output and fmt in EXPORT_FORMATS:
         if last < first:
             raise click.BadParameter("the period ends before it starts", param_hint="--to")
         parameters = {"from": first.isoformat(), "to": last.isoformat(), "by": by, "known_at": None}

@@ -22,6 +22,7 @@ from webargs.flaskparser import FlaskParser
 
 from ledger import (
     EVENT_TYPES,
+    EXPORT_FORMATS,
     BatchRefused,
     ConcurrentAppend,
     InvalidField,
@@ -29,9 +30,11 @@ from ledger import (
     NotPermitted,
     Refused,
     event_schemas,
+    export_file_name,
+    export_media_type,
+    export_report,
     parse_document,
     refused_element,
-    render_report,
 )
 
 from .api_schemas import (
@@ -257,16 +260,31 @@ def get_history(args: dict[str, Any], case: str) -> Any:
 
 
 def _report(kind: str, parameters: dict[str, Any], fmt: str) -> Any:
+    """JSON as the documented object; any other format as a file to save, named after the report,
+    its date and its checkpoint (the same bytes the CLI and the pages export)."""
     data = ledger().report(kind, parameters, fmt)
-    if fmt == "csv":
-        body = "\ufeff" + render_report(data, "csv")
-        return Response(body, mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{kind}.csv"'})
-    return data
+    if fmt == "json":
+        return data
+    return Response(export_report(data, fmt), content_type=export_media_type(fmt), headers={
+        "Content-Disposition": f'attachment; filename="{export_file_name(data, fmt)}"'})
+
+
+#: The 200 of a report in each format (flask-smorest documents only the JSON one by itself).
+REPORT_FILES: dict[str, Any] = {"responses": {200: {
+    "description": "the report: JSON by default; with `format=csv|xlsx|pdf` a file to save (its name in"
+                   " Content-Disposition). CSV is UTF-8 with a BOM and, like JSON, verifiable with"
+                   " `ledger verify-report`; XLSX and PDF carry the same checkpoint and versions, for reading.",
+    "headers": {"Content-Disposition": {
+        "description": "with format=csv|xlsx|pdf: attachment; filename=\"KIND_DATE_at-SIZE.FORMAT\"",
+        "schema": {"type": "string"}}},
+    "content": {export_media_type(fmt).split(";")[0]: {"schema": {"type": "string"} if fmt == "csv" else
+                                                        {"type": "string", "format": "binary"}}
+                for fmt in EXPORT_FORMATS if fmt != "json"},
+}}}
 
 
 @bp.get("/violations")
-@bp.doc(security=[{"bearer": []}])
+@bp.doc(security=[{"bearer": []}], **REPORT_FILES)
 @bp.arguments(ViolationsQuery, location="query", unknown=RAISE)
 @bp.response(200, Report, content_type="application/json")
 @bp.alt_response(400, schema=Problems, description="bad parameters")
@@ -274,7 +292,8 @@ def _report(kind: str, parameters: dict[str, Any], fmt: str) -> Any:
 def get_violations(args: dict[str, Any]) -> Any:
     """The violations (SPEC §6) as a verifiable report: the rows of `ledger violations` for the same
     filters, with the signed checkpoint, rulebook and calendar they were computed at. `format=csv`
-    gives the same report as CSV (UTF-8 with a BOM)."""
+    gives the same report as CSV (UTF-8 with a BOM), `format=xlsx` as a spreadsheet and
+    `format=pdf` as a document to file."""
     known_at = args.get("known_at")
     known = set(ledger().queries.agency_codes())
     strangers = [a for a in args.get("agency", []) if a not in known]
@@ -289,14 +308,14 @@ def get_violations(args: dict[str, Any]) -> Any:
 
 
 @bp.get("/scorecard")
-@bp.doc(security=[{"bearer": []}])
+@bp.doc(security=[{"bearer": []}], **REPORT_FILES)
 @bp.arguments(ScorecardQuery, location="query", unknown=RAISE)
 @bp.response(200, Report, content_type="application/json")
 @bp.alt_response(400, schema=Problems, description="bad parameters")
 @bp.alt_response(401, **_401)
 def get_scorecard(args: dict[str, Any]) -> Any:
     """On-time rates and the Decision 766 score per agency or official over [from, to] (SPEC §7),
-    as a verifiable report."""
+    as a verifiable report; `format=csv|xlsx|pdf` as a file, as for the violations."""
     if args["to"] < args["from_"]:
         return bad_request({"index": None, "field": "to", "code": "period_reversed",
                             "message": "the period ends before it starts", "params": {}})

@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from ledger import RULE_CODES, Refused, parse_date, parse_known_at
+from ledger import EXPORT_FORMATS, RULE_CODES, Refused, parse_date, parse_known_at
 
 
 class Problem(Schema):
@@ -84,7 +84,8 @@ class ViolationsQuery(HistoryQuery):
     rule = fields.List(fields.Str(validate=validate.OneOf(RULE_CODES)))
     agency = fields.List(fields.Str(validate=validate.Length(min=1, max=200)))
     include_dismissed = fields.Bool()
-    format = fields.Str(validate=validate.OneOf(["json", "csv"]), load_default="json")
+    format = fields.Str(validate=validate.OneOf(EXPORT_FORMATS), load_default="json",
+                        metadata={"description": "json (the default), or a file: csv, xlsx or pdf"})
 
 
 class ScorecardQuery(Schema):
@@ -94,7 +95,8 @@ class ScorecardQuery(Schema):
     from_ = LedgerDate(required=True, data_key="from")
     to = LedgerDate(required=True)
     by = fields.Str(validate=validate.OneOf(["agency", "official"]), load_default="agency")
-    format = fields.Str(validate=validate.OneOf(["json", "csv"]), load_default="json")
+    format = fields.Str(validate=validate.OneOf(EXPORT_FORMATS), load_default="json",
+                        metadata={"description": "json (the default), or a file: csv, xlsx or pdf"})
 
 
 class Report(Schema):

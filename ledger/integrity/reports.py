@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ..application import Ledger
 
 CSV_MARK = "# procedure-ledger report "
+BOM = "\ufeff"
 KINDS = ("violations", "delays", "scorecard")
 
 
@@ -172,7 +173,10 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def parse_report(text: str) -> tuple[dict[str, Any], str]:
-    """(metadata with rows for JSON, format); raises ValueError when it is no report of ours."""
+    """(metadata with rows for JSON, format); raises ValueError when it is no report of ours.
+    A byte order mark before it is dropped: the CSV the web exports starts with one, so that
+    Excel reads its Vietnamese, and so does any file an editor saved as "UTF-8 with BOM"."""
+    text = text.removeprefix(BOM)
     if text.startswith(CSV_MARK):
         first, _, body = text.partition("\n")
         meta = _strict(first[len(CSV_MARK):])

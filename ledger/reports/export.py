@@ -1,14 +1,22 @@
 """A verifiable report (`Ledger.report`'s envelope) as the bytes of a file: JSON, CSV (UTF-8 with a
 BOM, so Excel reads Vietnamese), XLSX or PDF. One place chooses the format, so the CLI, the pages
-and the API export the same files."""
+and the API export the same files.
+
+XLSX and PDF files are for reading and filing: they carry the report's checkpoint and versions,
+but what `ledger verify-report` checks is the JSON (or CSV) of the same filters. Their rows are
+those of the CSV (`Ledger.report(kind, parameters, "xlsx")`: delay rows keep their cases)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["EXPORT_FORMATS", "export_report", "export_media_type", "export_file_name"]
+from .formats import REPORTS, Column
+
+__all__ = ["EXPORT_FORMATS", "BINARY_FORMATS", "export_report", "export_media_type", "export_file_name"]
 
 EXPORT_FORMATS = ("json", "csv", "xlsx", "pdf")
+#: The formats that are no text: never written to a terminal.
+BINARY_FORMATS = ("xlsx", "pdf")
 
 _MEDIA = {
     "json": "application/json",
@@ -46,3 +54,16 @@ def export_file_name(data: dict[str, Any], fmt: str) -> str:
     parameters = data.get("parameters", {})
     day = parameters.get("as_of") or f"{parameters.get('from')}_{parameters.get('to')}"
     return f"{data['report']}_{day}_at-{data['checkpoint']['size']}.{fmt}"
+
+
+def export_columns(data: dict[str, Any], fmt: str) -> tuple[Column, ...]:
+    """The columns a file shows. A spreadsheet has every column of the CSV, under the same titles
+    and in the same order, so a filter or a formula works on either; a PDF has the columns of the
+    printed table (counts rather than case lists, the Vietnamese message only), which fit the
+    width of a landscape page."""
+    from ..integrity.reports import report_name
+
+    name = report_name(data["report"], data["parameters"])
+    if fmt == "pdf":
+        return REPORTS[name]
+    return REPORTS.get(f"{name}_csv", REPORTS[name])
