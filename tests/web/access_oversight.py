@@ -7,4 +7,8 @@ from tests.web.access import (  # noqa: F401
     to,
 )
 
-EXPECTATIONS: dict[str, Expectation] = {}
+EXPECTATIONS: dict[str, Expectation] = {
+    "oversight.dashboard": Expectation({"GET": oversight_pages(OK)}),
+    "oversight.chart": Expectation({"GET": oversight_pages(OK)}, {"name": "by_rule"}),
+    "oversight.export": Expectation({"GET": oversight_pages(OK)}, {"kind": "violations", "fmt": "json"}),
+}
