@@ -16,7 +16,7 @@ from flask_smorest import Api
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from ledger import Ledger
+from ledger import Ledger, StoreError
 
 from . import admin, agency, api, auth, i18n, inspect, oversight, public
 from .config import DEFAULTS, FILE_FORMS, from_environment
@@ -85,6 +85,17 @@ def _error_pages(app: Flask) -> None:
         reason = _("The form expired or did not come from this site (missing or wrong CSRF token);"
                    " nothing was recorded. Open the form again.")
         return render_template("error.html", status=400, reason=reason), 400
+
+    @app.errorhandler(StoreError)
+    def store_refused(error: StoreError) -> Any:
+        """The store cannot answer as asked (e.g. a report needs a checkpoint this process has no key
+        to sign): a 503 that says why, never a 500 page or a report that vouches for less."""
+        from flask_babel import gettext as _
+
+        reason = _("The ledger cannot answer this now: %(reason)s", reason=str(error))
+        if _wants_json():
+            return jsonify(error=reason), 503
+        return render_template("error.html", status=503, reason=reason), 503
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

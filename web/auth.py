@@ -164,7 +164,9 @@ def home_for(user: WebUser) -> str:
     if user.role == "admin":
         return url_for("admin.home")
     if user.role == "oversight":
-        return url_for("oversight.violations")
+        return url_for("oversight.dashboard")
+    if user.inspector:
+        return url_for("inspect.cases")
     return url_for("agency.inbox")
 
 

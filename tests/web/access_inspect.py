@@ -7,4 +7,11 @@ from tests.web.access import (  # noqa: F401
     to,
 )
 
-EXPECTATIONS: dict[str, Expectation] = {}
+#: The case of the matrix (tests/web/conftest.py `opened_case`).
+CASE = "HCM-WEB-1"
+
+EXPECTATIONS: dict[str, Expectation] = {
+    "inspect.cases": Expectation({"GET": readers_pages(OK)}),
+    "inspect.case": Expectation({"GET": readers_pages(OK)}, {"case": CASE}),
+    "inspect.slip": Expectation({"GET": readers_pages(OK)}, {"case": CASE}),
+}

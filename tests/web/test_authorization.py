@@ -33,8 +33,8 @@ SPARE_LOGIN = "spare"
 #: Every endpoint of the application, by name. A route added without a line here fails the matrix.
 EXPECTATIONS: dict[str, Expectation] = {
     "auth.index": Expectation({"GET": audiences(
-        anonymous=to("/login"), officials=to("/inbox"), oversight=to("/oversight/violations"),
-        admin=to("/admin/"))}),
+        anonymous=to("/login"), officials=to("/inbox"), oversight=to("/oversight/"),
+        admin=to("/admin/"), inspector=to("/inspect/cases"))}),
     "auth.login": Expectation({"GET": everyone(OK), "POST": everyone(REFUSED_INPUT)}),
     "auth.logout": Expectation({"POST": audiences(anonymous=LOGIN, officials=to("/login"), oversight=to("/login"),
                                                   admin=to("/login"))}),
