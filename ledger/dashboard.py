@@ -31,17 +31,14 @@ change, a new case event) makes the next request compute afresh.
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .domain.casefile import fold_case
 from .domain.errors import InvalidField
-from .domain.records import EventRecord
 from .rules import judge, scoring, visible
-from .rules.engine import judgement_for
 
 if TYPE_CHECKING:
     from .application import Ledger
@@ -212,20 +209,7 @@ class Answers:
             found = self.violations(end, None)  # today's violations come from the maintained table
         else:
             found = list(visible(judge(records, end)))  # what `Ledger.violations` does on any other day
-        return found, _scorecard(records, found, start, end)
-
-
-def _scorecard(records: list[EventRecord], violations: list[Violation], start: date,
-               end: date) -> list[dict[str, Any]]:
-    """`rules.scoring.scorecard_from_records` (what `Ledger.scorecard` runs) with the violations as
-    of `end` given rather than judged again."""
-    judgement = judgement_for([r for r in records if r.case is None], end)
-    by_case: dict[str, list[EventRecord]] = defaultdict(list)
-    for record in records:
-        if record.case is not None:
-            by_case[record.case].append(record)
-    cases = [fold_case(rs, judgement.registry, judgement.calendar) for rs in by_case.values()]
-    return scoring.scorecard(cases, violations, judgement, start, end)
+        return found, scoring.scorecard_from_records(records, start, end, violations=found)
 
 
 def _kept(answers: Answers, filters: DashboardFilters,

@@ -147,7 +147,8 @@ def _atoms(value: Any) -> list[str]:
     return text.split()
 
 
-def _csv_value(value: Any) -> Any:
+def csv_value(value: Any) -> Any:
+    """A value as the CSV writes it: nothing for None, a list joined by spaces, a mapping as JSON."""
     if value is None:
         return ""
     if isinstance(value, dict):
@@ -379,7 +380,7 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.title for c in columns])
     for row in rows:
-        writer.writerow([_csv_value(c.get(row)) for c in columns])
+        writer.writerow([csv_value(c.get(row)) for c in columns])
     return out.getvalue()
 
 

@@ -11,7 +11,6 @@ report always gives the same bytes."""
 from __future__ import annotations
 
 import io
-import json
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -19,7 +18,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from .export import export_columns
-from .formats import Column, display_width
+from .formats import Column, csv_value, display_width
 from .labels import COLUMN_LABELS, checkpoint_facts, metadata_json, parameter_facts, report_title, verification_note
 
 __all__ = ["report_xlsx"]
@@ -79,17 +78,6 @@ def _signed_at(data: dict[str, Any]) -> datetime:
     return moment
 
 
-def _text(value: Any) -> str:
-    """A value as the CSV writes it: nothing for None, a list joined by spaces, a mapping as JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(value, list | tuple):
-        return " ".join(str(v) for v in value)
-    return str(value)
-
-
 def _fitted(text: str) -> str:
     """Text within Excel's limit; a longer list (a delay ledger's cases, for an agency that held
     thousands) ends in an ellipsis, so the cut shows, rather than being cut silently."""
@@ -107,12 +95,12 @@ def _write(sheet: Worksheet, row: int, col: int, column: Column, value: Any, sty
     elif column.title in DATE_COLUMNS and isinstance(value, str):
         sheet.write_datetime(row, col, date.fromisoformat(value), styles.date)
     else:
-        sheet.write_string(row, col, _fitted(_text(value)))
+        sheet.write_string(row, col, _fitted(str(csv_value(value))))
 
 
 def _width(column: Column, rows: list[dict[str, Any]]) -> int:
     """The column's width in characters: its longest cell, within MIN_WIDTH and MAX_WIDTH."""
-    longest = max((display_width(_text(column.get(row))) for row in rows), default=0)
+    longest = max((display_width(str(csv_value(column.get(row)))) for row in rows), default=0)
     return max(MIN_WIDTH, min(MAX_WIDTH, max(longest, display_width(column.title)) + 2))
 
 

@@ -61,9 +61,12 @@ def delay_json(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def scorecard_from_records(
-    records: list[EventRecord], start: date, end: date, *, by_official: bool = False
+    records: list[EventRecord], start: date, end: date, *, by_official: bool = False,
+    violations: list[Violation] | None = None,
 ) -> list[dict[str, Any]]:
-    """The scorecard from the records visible as of `end` (log order): fold, judge, count."""
+    """The scorecard from the records visible as of `end` (log order): fold, judge, count.
+    `violations`, when the caller has already judged those records as of `end`, spares judging
+    them again."""
     from .engine import judge, judgement_for, visible
 
     judgement = judgement_for([r for r in records if r.case is None], end)
@@ -72,7 +75,8 @@ def scorecard_from_records(
         if record.case is not None:
             by_case[record.case].append(record)
     cases = [fold_case(rs, judgement.registry, judgement.calendar) for rs in by_case.values()]
-    violations = list(visible(judge(records, end)))
+    if violations is None:
+        violations = list(visible(judge(records, end)))
     return scorecard(cases, violations, judgement, start, end, by_official=by_official)
 
 
