@@ -7,6 +7,7 @@ from the page that holds the form, the same post succeeds. A route added without
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ledger import Ledger
+from ledger import Ledger, export_report
 from tests.web.conftest import PASSWORD, USERS, local_now
 from tests.web.test_forms import AGENCY_RECORDINGS, REGISTRY_RECORDINGS, Recording
 from web.forms import AGENCY_TYPES, REGISTRY_FORM_TYPES
@@ -52,9 +53,10 @@ class Post:
     who: str | None  # None: nobody logged in
     page: str  # the page that holds the form
     url: str
-    data: Callable[[Ledger], dict[str, str]]
-    state: Callable[[Ledger, FlaskClient], Any]  # what the post changes, read before and after
+    data: Callable[[Ledger], dict[str, Any]]
+    state: Callable[[Ledger, FlaskClient], Any] | None  # what the post changes, read before and after
     succeeds: int = 302
+    verdict: str | None = None  # a form that changes nothing (None state): what its accepted page says
 
 
 def events(ledger: Ledger, client: FlaskClient) -> int:
@@ -110,7 +112,18 @@ POSTS: dict[str, Post] = {
     "admin.tokens": Post("admin", "/admin/tokens", "/admin/tokens",
                          lambda ledger: {"official": "sxd.nva", "role": "official"}, tokens, succeeds=200),
     "admin.revoke_token": Post("admin", "/admin/tokens", "/admin/tokens/<token>/revoke", lambda ledger: {}, tokens),
+    # Checks an uploaded report and stores nothing: CSRF still guards it (a forged post spends the
+    # ledger's time in the victim's name).
+    "public.verify": Post(None, "/verify", "/verify", lambda ledger: {"report": (io.BytesIO(violations_report(ledger)),
+                                                                                 "report.json")},
+                          None, succeeds=200, verdict="rows recomputed and confirmed"),
 }
+
+
+def violations_report(ledger: Ledger) -> bytes:
+    parameters = {"as_of": ledger.today().isoformat(), "known_at": None, "rules": [], "agencies": [],
+                  "include_dismissed": False}
+    return export_report(ledger.report("violations", parameters, "json"), "json")
 
 
 def test_every_post_route_outside_the_api_is_in_the_table(csrf_app: Flask) -> None:
@@ -130,19 +143,22 @@ def prepared(web_ledger: Ledger, opened_case: str) -> str:
 def check_refused_then_accepted(app: Flask, ledger: Ledger, post: Post, token_id: str) -> None:
     client = logged_in(app, post.who) if post.who else app.test_client()
     url = post.url.replace("<token>", token_id)
-    before = post.state(ledger, client)
+    before = post.state(ledger, client) if post.state else None
 
     refused = client.post(url + "?lang=en", data=post.data(ledger))
 
     assert is_refused_for_csrf(refused), (refused.status_code, refused.get_data(as_text=True)[:1000])
     assert "nothing was recorded" in refused.get_data(as_text=True)
-    assert post.state(ledger, client) == before, "a post without a CSRF token changed something"
+    assert post.state is None or post.state(ledger, client) == before, "a post without a CSRF token changed something"
 
     token = csrf_token(client.get(post.page))
     accepted = client.post(url, data={**post.data(ledger), "csrf_token": token})
 
     assert accepted.status_code == post.succeeds, accepted.get_data(as_text=True)[:1000]
-    assert post.state(ledger, client) != before, "the post with its CSRF token changed nothing"
+    if post.state is None:
+        assert post.verdict is not None and post.verdict in accepted.get_data(as_text=True)
+    else:
+        assert post.state(ledger, client) != before, "the post with its CSRF token changed nothing"
 
 
 @pytest.mark.parametrize("endpoint", list(POSTS))
