@@ -92,7 +92,7 @@ def _error_pages(app: Flask) -> None:
         to sign): a 503 that says why, never a 500 page or a report that vouches for less."""
         from flask_babel import gettext as _
 
-        reason = _("The ledger cannot answer this now: %(reason)s", reason=str(error))
+        reason = _("The ledger cannot answer this now (details in English): %(reason)s", reason=str(error))
         if _wants_json():
             return jsonify(error=reason), 503
         return render_template("error.html", status=503, reason=reason), 503
@@ -133,10 +133,13 @@ def _flatten(messages: Any) -> str:
 def _reason(status: int, error: HTTPException) -> str:
     from flask_babel import gettext as _
 
+    if status == 429 and request.path in FILE_FORMS:
+        return _("Too many reports verified from this address; wait a minute and try again.")
     if status == 429:
         return _("Too many failed attempts; wait a minute and try again.")
     if status == 413:
-        return _("The request is too large (at most %(limit)s bytes).", limit=DEFAULTS["MAX_CONTENT_LENGTH"])
+        return _("The request is too large (at most %(limit)s bytes).",
+                 limit=FILE_FORMS.get(request.path, DEFAULTS["MAX_CONTENT_LENGTH"]))
     if status == 404 and error.description and not error.description.startswith("The requested URL"):
         return str(error.description)
     if status in (403, 415) and error.description:

@@ -117,6 +117,28 @@ _401: dict[str, Any] = {"schema": Failure, "description": "no valid token"}
 _403: dict[str, Any] = {"schema": Failure, "description": "the token may not do this"}
 
 
+# Who reads what: the same audiences as the pages (web/auth.py). Any token reads a case as it
+# stands (an agency's own system checks a case before it appends); whole histories are for the
+# inspectors and the oversight and admin tokens (`/inspect`); every agency's violations and
+# scorecards for the oversight and admin tokens (`/oversight`).
+def _reads_histories(token: Any) -> bool:
+    if token.role in ("oversight", "admin"):
+        return True
+    official = ledger().queries.official(token.official)
+    return official is not None and official.role == "inspector"
+
+
+def _reads_reports(token: Any) -> bool:
+    return bool(token.role in ("oversight", "admin"))
+
+
+def _refused_unless(allowed: bool, what: str) -> Response | None:
+    if allowed:
+        return None
+    return failure(403, f"this token ({g.token.role} of {g.token.official}) may not read {what}; the pages refuse"
+                        " the same to its login")
+
+
 @bp.post("/events")
 @bp.doc(
     security=[{"bearer": []}],
@@ -243,15 +265,20 @@ def _case_payload(case: str) -> dict[str, Any] | None:
 @bp.response(200, History)
 @bp.alt_response(400, schema=Problems, description="bad parameters")
 @bp.alt_response(401, **_401)
+@bp.alt_response(403, **_403)
 @bp.alt_response(404, schema=Failure, description="no such case")
 def get_history(args: dict[str, Any], case: str) -> Any:
-    """The case's events with claimed and recorded times and its state after each (SPEC §9 history)."""
+    """The case's events with claimed and recorded times and its state after each (SPEC §9 history).
+    Inspectors', oversight and admin tokens only."""
     try:
         raw = raw_reference(CASES, "/history")
         if raw is not None and not raw[1]:  # ".../A%2Fhistory": the case "A/history" itself
             payload = _case_payload(raw[0])
             return jsonify(payload) if payload is not None else failure(404, f"unknown case {raw[0]!r}")
         case = raw[0] if raw else case
+        refused = _refused_unless(_reads_histories(g.token), "case histories (inspectors, oversight and admin)")
+        if refused is not None:
+            return refused
         return ledger().history(case, as_of=args.get("as_of"), known_at=args.get("known_at"))
     except Refused as refusal:
         if refusal.field == "case":
@@ -289,11 +316,15 @@ REPORT_FILES: dict[str, Any] = {"responses": {200: {
 @bp.response(200, Report, content_type="application/json")
 @bp.alt_response(400, schema=Problems, description="bad parameters")
 @bp.alt_response(401, **_401)
+@bp.alt_response(403, **_403)
 def get_violations(args: dict[str, Any]) -> Any:
     """The violations (SPEC §6) as a verifiable report: the rows of `ledger violations` for the same
     filters, with the signed checkpoint, rulebook and calendar they were computed at. `format=csv`
     gives the same report as CSV (UTF-8 with a BOM), `format=xlsx` as a spreadsheet and
-    `format=pdf` as a document to file."""
+    `format=pdf` as a document to file. Oversight and admin tokens only."""
+    refused = _refused_unless(_reads_reports(g.token), "every agency's violations (oversight and admin)")
+    if refused is not None:
+        return refused
     known_at = args.get("known_at")
     known = set(ledger().queries.agency_codes())
     strangers = [a for a in args.get("agency", []) if a not in known]
@@ -313,9 +344,14 @@ def get_violations(args: dict[str, Any]) -> Any:
 @bp.response(200, Report, content_type="application/json")
 @bp.alt_response(400, schema=Problems, description="bad parameters")
 @bp.alt_response(401, **_401)
+@bp.alt_response(403, **_403)
 def get_scorecard(args: dict[str, Any]) -> Any:
     """On-time rates and the Decision 766 score per agency or official over [from, to] (SPEC §7),
-    as a verifiable report; `format=csv|xlsx|pdf` as a file, as for the violations."""
+    as a verifiable report; `format=csv|xlsx|pdf` as a file, as for the violations. Oversight and
+    admin tokens only."""
+    refused = _refused_unless(_reads_reports(g.token), "every agency's scorecard (oversight and admin)")
+    if refused is not None:
+        return refused
     if args["to"] < args["from_"]:
         return bad_request({"index": None, "field": "to", "code": "period_reversed",
                             "message": "the period ends before it starts", "params": {}})

@@ -2,10 +2,12 @@
 
 No pyplot and no backend switch: each chart is its own `matplotlib.figure.Figure`, saved through
 matplotlib's SVG canvas, so no global figure state is shared between requests; drawing is still
-serialised by a lock, because matplotlib's font and text caches are not thread-safe. Text is drawn as paths with the DejaVu Sans that matplotlib ships (Vietnamese
-included), so an image looks the same on every machine and refers to nothing outside itself: the
-DOCTYPE's DTD address is dropped and `xlink:href` is written as SVG 2's plain `href`, which leaves
-the SVG namespace as the only address in the file. Titles and labels are in the request's language.
+serialised by a lock, because matplotlib's font and text caches are not thread-safe. No text is read
+as mathtext (`text.parse_math` is off while a chart is drawn): a `$` in a name is a dollar sign.
+Text is drawn as paths with the DejaVu Sans that matplotlib ships (Vietnamese included), so an
+image looks the same on every machine and refers to nothing outside itself: the DOCTYPE's DTD
+address is dropped and `xlink:href` is written as SVG 2's plain `href`, which leaves the SVG
+namespace as the only address in the file. Titles and labels are in the request's language.
 """
 
 from __future__ import annotations
@@ -42,8 +44,13 @@ _DRAWING = threading.Lock()
 
 def render_chart(name: str, figures: Dashboard) -> bytes:
     """The chart `name` (a key of CHARTS) for these figures, as SVG bytes, in the request's language."""
+    from matplotlib import rc_context
+
     draw = _DRAW[name]
-    with _DRAWING:
+    # Drawn and saved with mathtext off: an official's name such as "Trần $x$ Bình" is text, never
+    # TeX (a malformed one would fail the request). A Text takes the setting when it is made, and
+    # matplotlib makes tick labels up to the moment it saves, so the whole of both is inside.
+    with _DRAWING, rc_context({"text.parse_math": False}):
         figure = draw(figures)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})

@@ -18,9 +18,11 @@ from typing import Any
 #: form. Larger bodies are refused with 413 before they are read (Werkzeug's MAX_CONTENT_LENGTH).
 MAX_BODY_BYTES = 1024 * 1024
 
-#: The one form that takes a file (a report to verify, SPEC §10) and the largest body it accepts: a
-#: year's JSON report of a whole city runs to some megabytes.
-FILE_FORMS = {"/verify": 64 * 1024 * 1024}
+#: The one form that takes a file (a report to verify, SPEC §10) and the largest body it accepts:
+#: 16 MiB holds a JSON report of some 20,000 violations (about 800 bytes each); a larger report is
+#: verified with `ledger verify-report FILE`, which has no such limit. The page is open to anyone,
+#: so what one upload may cost (parsing it, recomputing the report) is bounded.
+FILE_FORMS = {"/verify": 16 * 1024 * 1024}
 
 #: The most events one API request may carry (all or nothing).
 MAX_EVENTS_PER_REQUEST = 500

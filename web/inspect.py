@@ -52,6 +52,7 @@ from .choices import choices_for
 from .context import ledger
 from .forms import local_timestamp, new_form
 from .i18n import current_language
+from .params import refusal_reason, refuse_filter, whole_number
 from .recording import form_page, record
 from .routing import raw_reference
 
@@ -63,8 +64,6 @@ SLIP = "/slip.pdf"
 PER_PAGE = 50
 #: The search form's parameters (kept in the pager's links).
 SEARCH_PARAMETERS = ("q", "agency", "role", "procedure", "status", "rule", "from", "to")
-#: A page number is at most this many digits (a longer one is no page of ours).
-PAGE_DIGITS = 6
 
 EVENT_LABELS = {
     "CaseOpened": _l("Case opened"), "LeadAssigned": _l("Lead assigned"),
@@ -91,6 +90,10 @@ SOURCE_LABELS = {"web": _l("web form"), "api": _l("API"), "import": _l("import")
 PARAMETER_LABELS = {"step": _l("step"), "page": _l("page number"), "agency": _l("agency code"),
                     "role": _l("agency role"), "procedure": _l("procedure code"), "status": _l("case status"),
                     "rule": _l("rule code")}
+#: The date parameters as a refusal of a date outside the ledger's range names them (the labels of
+#: the pages' forms), in the words of the oversight pages' refusal.
+DATE_LABELS = {"as_of": _l("As of (business date)"), "known_at": _l("Known at (ledger time)"),
+               "from": _l("From"), "to": _l("To")}
 
 
 @bp.app_template_filter("inspect_time")
@@ -129,7 +132,8 @@ def _as_of() -> date | None:
         return None
     try:
         return parse_date(raw, "as_of")
-    except InvalidField:
+    except InvalidField as refusal:
+        _out_of_range(refusal, "as_of")
         abort(400, description=_("The as-of date %(value)s is not a date: write it YYYY-MM-DD, e.g. %(example)s.",
                                  value=_shown(raw), example=ledger().today().isoformat()))
 
@@ -140,21 +144,31 @@ def _known_at() -> datetime | None:
         return None
     try:
         return parse_known_at(local_timestamp(raw), "known_at")
-    except InvalidField:
+    except InvalidField as refusal:
+        _out_of_range(refusal, "known_at")
         example = datetime.combine(ledger().today(), time(17, 0), tzinfo=LOCAL_TZ).isoformat()
         abort(400, description=_(
             "The known-at time %(value)s is not a time: write a timestamp such as %(example)s, or a date"
             " YYYY-MM-DD (the end of that day).", value=_shown(raw), example=example))
 
 
+def _out_of_range(refusal: InvalidField, name: str) -> None:
+    """A well-formed date outside the ledger's range (2000–2099) is refused as that, with the range
+    (not as a malformed date); any other refusal is left to the caller."""
+    if refusal.code == "date_out_of_range":
+        label = DATE_LABELS[name]
+        refuse_filter(label, refusal_reason(refusal, label))
+
+
 def _whole(name: str) -> int | None:
     raw = _single(name)
     if raw is None:
         return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= PAGE_DIGITS) or int(raw) < 1:
+    number = whole_number(raw)  # ASCII digits, at most params.MAX_DIGITS of them
+    if number is None:
         abort(400, description=_("The %(name)s must be a whole number from 1, not %(value)s.",
                                  name=PARAMETER_LABELS[name], value=_shown(raw)))
-    return int(raw)
+    return number
 
 
 def _choice(name: str, allowed: Any) -> str | None:
@@ -199,7 +213,8 @@ def _date_param(name: str) -> date | None:
         return None
     try:
         return parse_date(raw, name)
-    except InvalidField:
+    except InvalidField as refusal:
+        _out_of_range(refusal, name)
         abort(400, description=_("The date %(value)s is not a date: write it YYYY-MM-DD.", value=_shown(raw)))
 
 

@@ -28,7 +28,8 @@ from ledger import (
 from .auth import oversight_only
 from .charts import CHARTS, chart_summary, render_chart
 from .context import ledger
-from .i18n import current_language, refusal_text
+from .i18n import current_language
+from .params import refusal_reason, refuse_filter, whole_number
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight")
 
@@ -45,8 +46,7 @@ FINDING_LABELS = {"confirmed": _l("Confirmed"), "dismissed": _l("Dismissed")}
 
 
 def _refuse(field: str, reason: str) -> NoReturn:
-    abort(400, description=_("The filter “%(field)s” is refused: %(reason)s", field=FILTERS.get(field, field),
-                             reason=reason))
+    refuse_filter(FILTERS.get(field, field), reason)
 
 
 def _given(name: str) -> str | None:
@@ -88,8 +88,7 @@ def _known_at() -> datetime | None:
 
 
 def _reason(refusal: InvalidField, name: str) -> str:
-    params = {**(refusal.params or {}), "name": str(FILTERS[name])}
-    return refusal_text(refusal.code, params, str(refusal))
+    return refusal_reason(refusal, FILTERS[name])
 
 
 def read_filters() -> DashboardFilters:
@@ -130,10 +129,12 @@ def _by() -> str:
 
 
 def _page() -> int:
-    raw = _given("page") or "1"
-    if not raw.isdigit() or int(raw) < 1:
+    """The page number: ASCII digits, from 1, at most `params.MAX_DIGITS` of them (Python's `int()`
+    fails on more than 4,300 digits; no table of ours has a billion pages)."""
+    page = whole_number(_given("page") or "1")
+    if page is None:
         abort(400, description=_("The page must be a whole number from 1."))
-    return int(raw)
+    return page
 
 
 # --- the process's cached figures ---------------------------------------------------------------------------

@@ -78,6 +78,9 @@ def verify_report(ledger: Ledger, text: str, trusted_keys: Iterable[str] = ()) -
         unproved += [f"parameters.{name}" for name in sorted(set(parameters) - PARAMETERS.get(str(kind), set()))]
     if unproved:
         return False, [f"the report carries field(s) it does not prove: {', '.join(unproved)}"]
+    malformed = parameters_problem(str(kind), parameters)
+    if malformed:
+        return False, [f"the report's parameters are not as the ledger writes them: {malformed}"]
     if not checkpoint.signature_ok():
         return False, [f"checkpoint at size {checkpoint.size}: INVALID signature"]
     trusted = ledger.trusted_keys(trusted_keys)
@@ -153,6 +156,52 @@ PARAMETERS = {
     "delays": {"as_of", "by"},
     "scorecard": {"from", "to", "by", "known_at"},
 }
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
+
+
+def _is_moment(value: Any) -> bool:
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return False
+    return moment is not None and moment.tzinfo is not None and moment.isoformat() == value
+
+
+def _is_codes(value: Any, known: Iterable[str] | None = None) -> bool:
+    allowed = set(known) if known is not None else None
+    return (isinstance(value, list) and all(isinstance(v, str) for v in value) and len(set(value)) == len(value)
+            and (allowed is None or set(value) <= allowed))
+
+
+def parameters_problem(kind: str, parameters: dict[str, Any]) -> str | None:
+    """What is wrong with a report's parameters, or None: each present, of its exact type and in the
+    one form the ledger writes (a report whose `include_dismissed` says "false" while it holds
+    dismissed rows, or whose `rules` is a string matched as a substring, must not verify)."""
+    from ..rules.rulebook import RULEBOOK
+
+    missing = sorted(PARAMETERS.get(kind, set()) - set(parameters))
+    if missing:
+        return f"missing {', '.join(missing)}"
+    checks: dict[str, Any] = {
+        "as_of": _is_date, "from": _is_date, "to": _is_date,
+        "known_at": lambda v: v is None or _is_moment(v),
+        "rules": lambda v: _is_codes(v, RULEBOOK),
+        "agencies": _is_codes,
+        "include_dismissed": lambda v: isinstance(v, bool),
+        "by": lambda v: v in ("agency", "official"),
+    }
+    wrong = [name for name in sorted(parameters) if not checks[name](parameters[name])]
+    if wrong:
+        return ", ".join(f"{name}={json.dumps(parameters[name], ensure_ascii=False)}" for name in wrong)
+    if kind == "scorecard" and parameters["to"] < parameters["from"]:
+        return "the period ends before it starts"
+    return None
 
 
 def _strict(text: str) -> Any:

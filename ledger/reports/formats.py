@@ -375,12 +375,25 @@ def table(
     return "\n".join(lines)
 
 
+#: What a spreadsheet takes for the start of a formula (OWASP "CSV injection"): a text cell that
+#: starts with one of these is written with a leading apostrophe, which Excel and LibreOffice show
+#: as text and never run. Case references, titles and ids are chosen by the agencies.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A CSV cell that no spreadsheet will run: text starting like a formula gets a leading `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.title for c in columns])
     for row in rows:
-        writer.writerow([csv_value(c.get(row)) for c in columns])
+        writer.writerow([inert(csv_value(c.get(row))) for c in columns])
     return out.getvalue()
 
 

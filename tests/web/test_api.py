@@ -97,6 +97,12 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
+def reader(web_ledger: Ledger) -> dict[str, str]:
+    """An oversight token: reads every case history and every agency's reports (as its login does)."""
+    return bearer(web_ledger, "vp.head", "oversight")
+
+
+@pytest.fixture
 def clerk(web_ledger: Ledger) -> dict[str, str]:
     """A token acting as SXD's clerk (the lead agency of HCM-WEB-1)."""
     return bearer(web_ledger, "sxd.clerk")
@@ -165,7 +171,7 @@ def test_a_revoked_token_is_refused_at_once(client: FlaskClient, web_ledger: Led
 
 
 def test_the_bearer_scheme_is_read_case_insensitively(client: FlaskClient, web_ledger: Ledger) -> None:
-    _, secret = web_ledger.accounts.create_token("sxd.clerk")
+    _, secret = web_ledger.accounts.create_token("vp.head", "oversight")
     response = client.get("/api/v1/violations", headers={"Authorization": f"bearer {secret}"})
     assert response.status_code == 200
 
@@ -722,22 +728,22 @@ def test_an_unknown_case_is_a_404(client: FlaskClient, clerk: dict[str, str]) ->
 
 @pytest.mark.parametrize("ref", ["HCM/2024/0007", "Hồ sơ số 7", "50% vốn", "A?b#c"])
 def test_a_case_whose_reference_needs_escaping_is_shown_at_its_url(
-    client: FlaskClient, clerk: dict[str, str], ref: str
+    client: FlaskClient, clerk: dict[str, str], ref: str, reader: dict[str, str]
 ) -> None:
     assert post(client, case_opened(ref), clerk).status_code == 201
     escaped = quote(ref, safe="/")
-    response = client.get(f"/api/v1/cases/{escaped}", headers=clerk)
+    response = client.get(f"/api/v1/cases/{escaped}", headers=reader)
     assert response.status_code == 200 and response.get_json()["case"] == ref
-    response = client.get(f"/api/v1/cases/{escaped}/history", headers=clerk)
+    response = client.get(f"/api/v1/cases/{escaped}/history", headers=reader)
     assert response.status_code == 200 and response.get_json()["case"] == ref
 
 
 def test_no_case_the_api_accepts_is_hidden_behind_the_history_route(
-    client: FlaskClient, clerk: dict[str, str]
+    client: FlaskClient, clerk: dict[str, str], reader: dict[str, str]
 ) -> None:
     ref = "HCM-2024/history"
     appended = post(client, case_opened(ref), clerk).status_code == 201
-    shown = client.get(f"/api/v1/cases/{quote(ref, safe='')}", headers=clerk)
+    shown = client.get(f"/api/v1/cases/{quote(ref, safe='')}", headers=reader)
     assert not appended or (shown.status_code == 200 and shown.get_json()["case"] == ref), \
         "the API appended a case whose summary it cannot serve"
 
@@ -746,9 +752,9 @@ def test_no_case_the_api_accepts_is_hidden_behind_the_history_route(
 
 
 def test_a_cases_history_lists_its_events_with_both_times_and_its_state(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], opened_case: str
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], opened_case: str, reader: dict[str, str]
 ) -> None:
-    response = client.get(f"/api/v1/cases/{opened_case}/history", headers=clerk)
+    response = client.get(f"/api/v1/cases/{opened_case}/history", headers=reader)
     assert response.status_code == 200
     history = response.get_json()
     assert history["case"] == opened_case and history["hidden"] == 0
@@ -758,13 +764,13 @@ def test_a_cases_history_lists_its_events_with_both_times_and_its_state(
 
 
 def test_history_as_of_a_date_shows_only_the_events_claimed_by_then(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str]
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], reader: dict[str, str]
 ) -> None:
     opened = working_days_ago(web_ledger, 3)
     ref = "HCM-ASOF-1"
     web_ledger.import_lines([json.dumps({**case_opened(ref, at=claimed_on(opened)), "by": "sxd.clerk"}),
                              json.dumps({**lead_assigned(ref), "by": "sxd.clerk"})])
-    response = client.get(f"/api/v1/cases/{ref}/history", query_string={"as_of": opened.isoformat()}, headers=clerk)
+    response = client.get(f"/api/v1/cases/{ref}/history", query_string={"as_of": opened.isoformat()}, headers=reader)
     assert response.status_code == 200
     history = response.get_json()
     assert history["as_of"] == opened.isoformat()
@@ -774,13 +780,13 @@ def test_history_as_of_a_date_shows_only_the_events_claimed_by_then(
 
 
 def test_history_known_at_a_time_shows_only_the_events_recorded_by_then(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str]
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], reader: dict[str, str]
 ) -> None:
     ref = "HCM-KNOWN-1"
     first = post(client, case_opened(ref), clerk).get_json()["events"][0]
     assert post(client, lead_assigned(ref), clerk).status_code == 201
     response = client.get(f"/api/v1/cases/{ref}/history", query_string={"known_at": first["recorded"]},
-                          headers=clerk)
+                          headers=reader)
     assert response.status_code == 200, response.get_data(as_text=True)
     history = response.get_json()
     assert [e["event"] for e in history["events"]] == [first["event"]]
@@ -788,14 +794,14 @@ def test_history_known_at_a_time_shows_only_the_events_recorded_by_then(
 
 
 def test_history_known_at_a_bare_date_means_the_end_of_that_local_day(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], opened_case: str
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], opened_case: str, reader: dict[str, str]
 ) -> None:
     today = web_ledger.today()
     url = f"/api/v1/cases/{opened_case}/history"
-    response = client.get(url, query_string={"known_at": today.isoformat()}, headers=clerk)
+    response = client.get(url, query_string={"known_at": today.isoformat()}, headers=reader)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert len(response.get_json()["events"]) == 3
-    response = client.get(url, query_string={"known_at": (today - timedelta(days=1)).isoformat()}, headers=clerk)
+    response = client.get(url, query_string={"known_at": (today - timedelta(days=1)).isoformat()}, headers=reader)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["events"] == [] and response.get_json()["hidden"] == 3
 
@@ -810,24 +816,24 @@ def test_history_known_at_a_bare_date_means_the_end_of_that_local_day(
     pytest.param({"known_at": "2024-03-04T09:00:00"}, "known_at", id="known_at without an offset"),
 ])
 def test_a_bad_history_parameter_is_a_400_with_per_field_errors(
-    client: FlaskClient, clerk: dict[str, str], opened_case: str, query: dict[str, str], field: str
+    client: FlaskClient, clerk: dict[str, str], opened_case: str, query: dict[str, str], field: str, reader: dict[str, str]
 ) -> None:
-    response = client.get(f"/api/v1/cases/{opened_case}/history", query_string=query, headers=clerk)
+    response = client.get(f"/api/v1/cases/{opened_case}/history", query_string=query, headers=reader)
     errors = assert_problems(response)
     assert [e["field"] for e in errors] == [field]
 
 
 def test_an_unknown_history_parameter_is_a_400_naming_it(
-    client: FlaskClient, clerk: dict[str, str], opened_case: str
+    client: FlaskClient, clerk: dict[str, str], opened_case: str, reader: dict[str, str]
 ) -> None:
     response = client.get(f"/api/v1/cases/{opened_case}/history", query_string={"asof": "2024-03-04"},
-                          headers=clerk)
+                          headers=reader)
     errors = assert_problems(response)
     assert [e["field"] for e in errors] == ["asof"]
 
 
-def test_the_history_of_an_unknown_case_is_a_404(client: FlaskClient, clerk: dict[str, str]) -> None:
-    assert client.get("/api/v1/cases/HCM-NO-SUCH-CASE/history", headers=clerk).status_code == 404
+def test_the_history_of_an_unknown_case_is_a_404(client: FlaskClient, clerk: dict[str, str], reader: dict[str, str]) -> None:
+    assert client.get("/api/v1/cases/HCM-NO-SUCH-CASE/history", headers=reader).status_code == 404
 
 
 # --- GET /api/v1/violations -------------------------------------------------------------------
@@ -851,9 +857,9 @@ def _rows(ledger: Ledger, *, rules: tuple[str, ...] = (), agencies: tuple[str, .
 
 
 def test_violations_are_a_verifiable_report_with_the_ledgers_rows(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str, reader: dict[str, str]
 ) -> None:
-    response = client.get("/api/v1/violations", headers=clerk)
+    response = client.get("/api/v1/violations", headers=reader)
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     report = response.get_json()
@@ -869,9 +875,9 @@ def test_violations_are_a_verifiable_report_with_the_ledgers_rows(
 
 @pytest.mark.parametrize("rules", [("LATE_RECORDING",), ("NO_LEAD", "WORK_PROGRAMME_LATE")])
 def test_violations_filtered_by_rule_are_the_ledgers_rows_of_those_rules(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str, rules: tuple[str, ...]
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str, rules: tuple[str, ...], reader: dict[str, str]
 ) -> None:
-    response = client.get("/api/v1/violations", query_string={"rule": list(rules)}, headers=clerk)
+    response = client.get("/api/v1/violations", query_string={"rule": list(rules)}, headers=reader)
     assert response.status_code == 200
     report = response.get_json()
     assert report["rows"] and {r["rule"] for r in report["rows"]} <= set(rules)
@@ -881,9 +887,9 @@ def test_violations_filtered_by_rule_are_the_ledgers_rows_of_those_rules(
 
 
 def test_violations_filtered_by_agency_are_the_ledgers_rows_of_that_agency(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str, reader: dict[str, str]
 ) -> None:
-    response = client.get("/api/v1/violations", query_string={"agency": "SXD"}, headers=clerk)
+    response = client.get("/api/v1/violations", query_string={"agency": "SXD"}, headers=reader)
     assert response.status_code == 200
     rows = response.get_json()["rows"]
     assert rows and {r["agency"] for r in rows} == {"SXD"}
@@ -891,26 +897,26 @@ def test_violations_filtered_by_agency_are_the_ledgers_rows_of_that_agency(
 
 
 def test_a_dismissed_violation_leaves_the_report_unless_include_dismissed_is_asked(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str, reader: dict[str, str]
 ) -> None:
     finding = {"type": "FindingRecorded", "case": late_case, "rule": "NO_LEAD", "decision": "dismissed",
                "note": "Đã giao ngoài hệ thống", "at": moment(minutes=-1)}
     response = post(client, finding, bearer(web_ledger, "tttp.insp1"))
     assert response.status_code == 201, response.get_data(as_text=True)
-    default = client.get("/api/v1/violations", query_string={"rule": "NO_LEAD"}, headers=clerk).get_json()["rows"]
+    default = client.get("/api/v1/violations", query_string={"rule": "NO_LEAD"}, headers=reader).get_json()["rows"]
     assert late_case not in {r["case"] for r in default}
     response = client.get("/api/v1/violations", query_string={"rule": "NO_LEAD", "include_dismissed": "true"},
-                          headers=clerk)
+                          headers=reader)
     rows = response.get_json()["rows"]
     assert [r["finding"] for r in rows if r["case"] == late_case] == ["dismissed"]
     assert rows == _rows(web_ledger, rules=("NO_LEAD",), include_dismissed=True)
 
 
 def test_violations_as_of_a_past_date_are_the_ledgers_rows_as_of_then(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str, reader: dict[str, str]
 ) -> None:
     as_of = date(2025, 3, 3)
-    response = client.get("/api/v1/violations", query_string={"as_of": as_of.isoformat()}, headers=clerk)
+    response = client.get("/api/v1/violations", query_string={"as_of": as_of.isoformat()}, headers=reader)
     assert response.status_code == 200
     report = response.get_json()
     assert report["parameters"]["as_of"] == as_of.isoformat()
@@ -919,11 +925,11 @@ def test_violations_as_of_a_past_date_are_the_ledgers_rows_as_of_then(
 
 
 def test_violations_known_at_a_time_leave_out_what_was_recorded_later(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str, reader: dict[str, str]
 ) -> None:
     known_at = web_ledger.history(late_case)["events"][0]["recorded"]
     before = (datetime.fromisoformat(known_at) - timedelta(seconds=1)).isoformat()
-    response = client.get("/api/v1/violations", query_string={"known_at": before}, headers=clerk)
+    response = client.get("/api/v1/violations", query_string={"known_at": before}, headers=reader)
     assert response.status_code == 200, response.get_data(as_text=True)
     rows = response.get_json()["rows"]
     assert rows == _rows(web_ledger, known_at=datetime.fromisoformat(before))
@@ -931,18 +937,18 @@ def test_violations_known_at_a_time_leave_out_what_was_recorded_later(
 
 
 def test_violations_of_an_unknown_rule_are_a_400_that_explains_the_rule_is_unknown(
-    client: FlaskClient, clerk: dict[str, str]
+    client: FlaskClient, clerk: dict[str, str], reader: dict[str, str]
 ) -> None:
     assert "NO_SUCH_RULE" not in RULE_CODES
-    response = client.get("/api/v1/violations", query_string={"rule": "NO_SUCH_RULE"}, headers=clerk)
+    response = client.get("/api/v1/violations", query_string={"rule": "NO_SUCH_RULE"}, headers=reader)
     [error] = assert_problems(response)
     assert error["field"] == "rule"
     # The message says what is wrong (the bad value or the rules allowed), not an index.
     assert "NO_SUCH_RULE" in error["message"] or "NO_LEAD" in error["message"], error
 
 
-def test_violations_of_an_unknown_agency_are_a_400(client: FlaskClient, clerk: dict[str, str]) -> None:
-    response = client.get("/api/v1/violations", query_string={"agency": "NOSUCH"}, headers=clerk)
+def test_violations_of_an_unknown_agency_are_a_400(client: FlaskClient, clerk: dict[str, str], reader: dict[str, str]) -> None:
+    response = client.get("/api/v1/violations", query_string={"agency": "NOSUCH"}, headers=reader)
     [error] = assert_problems(response)
     assert error["field"] == "agency" and error["code"] == "unknown_agency"
 
@@ -955,9 +961,9 @@ def test_violations_of_an_unknown_agency_are_a_400(client: FlaskClient, clerk: d
     pytest.param({"rules": "NO_LEAD"}, "rules", id="an unknown parameter"),
 ])
 def test_a_bad_violations_parameter_is_a_400_naming_it(
-    client: FlaskClient, clerk: dict[str, str], query: dict[str, str], field: str
+    client: FlaskClient, clerk: dict[str, str], query: dict[str, str], field: str, reader: dict[str, str]
 ) -> None:
-    errors = assert_problems(client.get("/api/v1/violations", query_string=query, headers=clerk))
+    errors = assert_problems(client.get("/api/v1/violations", query_string=query, headers=reader))
     assert [e["field"] for e in errors] == [field]
 
 
@@ -967,16 +973,16 @@ def test_a_bad_violations_parameter_is_a_400_naming_it(
     pytest.param("9999-12-31", id="the last date"),
 ])
 def test_violations_as_of_a_date_outside_the_ledgers_dates_are_a_400(
-    client: FlaskClient, clerk: dict[str, str], as_of: str
+    client: FlaskClient, clerk: dict[str, str], as_of: str, reader: dict[str, str]
 ) -> None:
-    errors = assert_problems(client.get("/api/v1/violations", query_string={"as_of": as_of}, headers=clerk))
+    errors = assert_problems(client.get("/api/v1/violations", query_string={"as_of": as_of}, headers=reader))
     assert [e["field"] for e in errors] == ["as_of"]
 
 
 def test_violations_as_csv_are_utf8_with_a_bom_and_verify_as_a_downloaded_file(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str, reader: dict[str, str]
 ) -> None:
-    response = client.get("/api/v1/violations", query_string={"format": "csv"}, headers=clerk)
+    response = client.get("/api/v1/violations", query_string={"format": "csv"}, headers=reader)
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.data.startswith(b"\xef\xbb\xbf")
@@ -990,12 +996,12 @@ def test_violations_as_csv_are_utf8_with_a_bom_and_verify_as_a_downloaded_file(
 
 
 def test_the_scorecard_is_a_verifiable_report_with_the_ledgers_rows(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_case: str, reader: dict[str, str]
 ) -> None:
     today = web_ledger.today()
     start = today - timedelta(days=60)
     response = client.get("/api/v1/scorecard", query_string={"from": start.isoformat(), "to": today.isoformat()},
-                          headers=clerk)
+                          headers=reader)
     assert response.status_code == 200, response.get_data(as_text=True)
     report = response.get_json()
     assert set(report) == REPORT_KEYS and report["report"] == "scorecard"
@@ -1005,20 +1011,20 @@ def test_the_scorecard_is_a_verifiable_report_with_the_ledgers_rows(
 
 
 def test_the_scorecard_by_official_has_one_row_per_official(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], opened_case: str
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], opened_case: str, reader: dict[str, str]
 ) -> None:
     today = web_ledger.today()
     response = client.get("/api/v1/scorecard", query_string={"from": today.isoformat(), "to": today.isoformat(),
-                                                               "by": "official"}, headers=clerk)
+                                                               "by": "official"}, headers=reader)
     assert response.status_code == 200
     rows = response.get_json()["rows"]
     assert rows == json.loads(json.dumps(web_ledger.scorecard(today, today, by_official=True)))
     assert all("official" in r for r in rows)
 
 
-def test_the_scorecard_as_csv_is_utf8_with_a_bom(client: FlaskClient, clerk: dict[str, str]) -> None:
+def test_the_scorecard_as_csv_is_utf8_with_a_bom(client: FlaskClient, clerk: dict[str, str], reader: dict[str, str]) -> None:
     response = client.get("/api/v1/scorecard", query_string={"from": "2024-01-01", "to": "2024-12-31",
-                                                               "format": "csv"}, headers=clerk)
+                                                               "format": "csv"}, headers=reader)
     assert response.status_code == 200
     assert response.mimetype == "text/csv" and response.data.startswith(b"\xef\xbb\xbf")
 
@@ -1029,14 +1035,14 @@ def test_the_scorecard_as_csv_is_utf8_with_a_bom(client: FlaskClient, clerk: dic
     pytest.param({"to": "2024-12-31"}, {"from"}, id="no from"),
 ])
 def test_the_scorecard_without_its_period_is_a_400_naming_what_is_missing(
-    client: FlaskClient, clerk: dict[str, str], query: dict[str, str], fields: set[str]
+    client: FlaskClient, clerk: dict[str, str], query: dict[str, str], fields: set[str], reader: dict[str, str]
 ) -> None:
-    errors = assert_problems(client.get("/api/v1/scorecard", query_string=query, headers=clerk))
+    errors = assert_problems(client.get("/api/v1/scorecard", query_string=query, headers=reader))
     assert {e["field"] for e in errors} == fields
 
 
-def test_a_reversed_scorecard_period_is_a_400(client: FlaskClient, clerk: dict[str, str]) -> None:
-    response = client.get("/api/v1/scorecard", query_string={"from": "2024-12-31", "to": "2024-01-01"}, headers=clerk)
+def test_a_reversed_scorecard_period_is_a_400(client: FlaskClient, clerk: dict[str, str], reader: dict[str, str]) -> None:
+    response = client.get("/api/v1/scorecard", query_string={"from": "2024-12-31", "to": "2024-01-01"}, headers=reader)
     [error] = assert_problems(response)
     assert error["field"] == "to" and error["code"] == "period_reversed"
 
@@ -1047,9 +1053,9 @@ def test_a_reversed_scorecard_period_is_a_400(client: FlaskClient, clerk: dict[s
     pytest.param({"from": "2024-01-01", "to": "2024-12-31", "period": "year"}, "period", id="an unknown parameter"),
 ])
 def test_a_bad_scorecard_parameter_is_a_400_naming_it(
-    client: FlaskClient, clerk: dict[str, str], query: dict[str, str], field: str
+    client: FlaskClient, clerk: dict[str, str], query: dict[str, str], field: str, reader: dict[str, str]
 ) -> None:
-    errors = assert_problems(client.get("/api/v1/scorecard", query_string=query, headers=clerk))
+    errors = assert_problems(client.get("/api/v1/scorecard", query_string=query, headers=reader))
     assert [e["field"] for e in errors] == [field]
 
 
@@ -1059,9 +1065,9 @@ def test_a_bad_scorecard_parameter_is_a_400_naming_it(
     pytest.param("0001-01-01", "9999-12-31", id="the whole date range"),
 ])
 def test_a_scorecard_period_outside_the_ledgers_dates_is_a_400(
-    client: FlaskClient, clerk: dict[str, str], opened_case: str, start: str, end: str
+    client: FlaskClient, clerk: dict[str, str], opened_case: str, start: str, end: str, reader: dict[str, str]
 ) -> None:
-    response = client.get("/api/v1/scorecard", query_string={"from": start, "to": end}, headers=clerk)
+    response = client.get("/api/v1/scorecard", query_string={"from": start, "to": end}, headers=reader)
     assert_problems(response)
 
 

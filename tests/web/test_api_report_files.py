@@ -25,6 +25,12 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
+def reader(web_ledger: Ledger) -> dict[str, str]:
+    """An oversight token: reads every case history and every agency's reports (as its login does)."""
+    return bearer(web_ledger, "vp.head", "oversight")
+
+
+@pytest.fixture
 def clerk(web_ledger: Ledger) -> dict[str, str]:
     return bearer(web_ledger, "sxd.clerk")
 
@@ -62,10 +68,10 @@ QUERIES = [
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_violations_as_a_spreadsheet_hold_the_rows_of_the_json_report(
-    client: FlaskClient, clerk: dict[str, str], late_cases: list[str], query: dict[str, Any]
+    client: FlaskClient, clerk: dict[str, str], late_cases: list[str], query: dict[str, Any], reader: dict[str, str]
 ) -> None:
-    report = download(client, "/api/v1/violations", query, clerk, "json").get_json()
-    response = download(client, "/api/v1/violations", query, clerk, "xlsx")
+    report = download(client, "/api/v1/violations", query, reader, "json").get_json()
+    response = download(client, "/api/v1/violations", query, reader, "xlsx")
     assert response.mimetype == XLSX
     assert response.headers["Content-Disposition"] == attachment(report, "xlsx")
     _, rows = xlsx_rows(response.data)
@@ -74,10 +80,10 @@ def test_violations_as_a_spreadsheet_hold_the_rows_of_the_json_report(
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_violations_as_a_pdf_print_every_row_of_the_json_report(
-    client: FlaskClient, clerk: dict[str, str], late_cases: list[str], query: dict[str, Any]
+    client: FlaskClient, clerk: dict[str, str], late_cases: list[str], query: dict[str, Any], reader: dict[str, str]
 ) -> None:
-    report = download(client, "/api/v1/violations", query, clerk, "json").get_json()
-    response = download(client, "/api/v1/violations", query, clerk, "pdf")
+    report = download(client, "/api/v1/violations", query, reader, "json").get_json()
+    response = download(client, "/api/v1/violations", query, reader, "pdf")
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == attachment(report, "pdf")
     pages = pdf_pages(response.data)
@@ -90,17 +96,17 @@ def test_violations_as_a_pdf_print_every_row_of_the_json_report(
 
 @pytest.mark.parametrize("by", ["agency", "official"])
 def test_the_scorecard_as_a_spreadsheet_and_a_pdf_holds_the_rows_of_the_json_report(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_cases: list[str], by: str
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_cases: list[str], by: str, reader: dict[str, str]
 ) -> None:
     today = web_ledger.today()
     query = {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat(), "by": by}
-    report = download(client, "/api/v1/scorecard", query, clerk, "json").get_json()
+    report = download(client, "/api/v1/scorecard", query, reader, "json").get_json()
     assert "SXD" in {row["agency"] for row in report["rows"]}
-    spreadsheet = download(client, "/api/v1/scorecard", query, clerk, "xlsx")
+    spreadsheet = download(client, "/api/v1/scorecard", query, reader, "xlsx")
     assert spreadsheet.mimetype == XLSX
     assert spreadsheet.headers["Content-Disposition"] == attachment(report, "xlsx")
     assert [as_json(row) for row in xlsx_rows(spreadsheet.data)[1]] == report["rows"]
-    document = download(client, "/api/v1/scorecard", query, clerk, "pdf")
+    document = download(client, "/api/v1/scorecard", query, reader, "pdf")
     assert document.mimetype == "application/pdf"
     assert document.headers["Content-Disposition"] == attachment(report, "pdf")
     lines = "\n".join(pdf_pages(document.data)).splitlines()
@@ -111,24 +117,24 @@ def test_the_scorecard_as_a_spreadsheet_and_a_pdf_holds_the_rows_of_the_json_rep
 
 @pytest.mark.parametrize("fmt", ["xlsx", "pdf"])
 def test_the_apis_file_is_the_file_the_ledger_exports_for_the_same_report(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_cases: list[str], fmt: str
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_cases: list[str], fmt: str, reader: dict[str, str]
 ) -> None:
-    response = download(client, "/api/v1/violations", {"agency": "SXD"}, clerk, fmt)
+    response = download(client, "/api/v1/violations", {"agency": "SXD"}, reader, fmt)
     parameters = {"as_of": web_ledger.today().isoformat(), "known_at": None, "rules": [], "agencies": ["SXD"],
                   "include_dismissed": False}
     assert response.data == export_report(web_ledger.report("violations", parameters, fmt), fmt)
 
 
 def test_the_csv_is_byte_for_byte_what_it_was_the_report_after_a_byte_order_mark(
-    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_cases: list[str]
+    client: FlaskClient, web_ledger: Ledger, clerk: dict[str, str], late_cases: list[str], reader: dict[str, str]
 ) -> None:
-    response = download(client, "/api/v1/violations", {}, clerk, "csv")
+    response = download(client, "/api/v1/violations", {}, reader, "csv")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     parameters = {"as_of": web_ledger.today().isoformat(), "known_at": None, "rules": [], "agencies": [],
                   "include_dismissed": False}
     before = "\ufeff" + render_report(web_ledger.report("violations", parameters, "csv"), "csv")
     assert response.data == before.encode("utf-8")
-    report = download(client, "/api/v1/violations", {}, clerk, "json").get_json()
+    report = download(client, "/api/v1/violations", {}, reader, "json").get_json()
     assert response.headers["Content-Disposition"] == attachment(report, "csv")
 
 

@@ -187,7 +187,7 @@ def test_a_percent_encoded_letter_in_history_still_means_the_history(
     compares the raw text with "/history", misses, and serves the *case* "HCM-2024/history"."""
     open_case(web_ledger, "HCM-2024")
     open_case(web_ledger, "HCM-2024/history")
-    response = app.test_client().get("/api/v1/cases/HCM-2024/hist%6Fry", headers=bearer(web_ledger, "sxd.clerk"))
+    response = app.test_client().get("/api/v1/cases/HCM-2024/hist%6Fry", headers=bearer(web_ledger, "tttp.insp1"))
     assert response.status_code == 200
     body = response.get_json()
     assert body["case"] == "HCM-2024" and "events" in body, body

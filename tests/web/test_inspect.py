@@ -231,6 +231,60 @@ def test_a_bad_as_of_known_at_or_step_is_a_400_page_that_says_why_and_shows_noth
     assert "Bình Khánh" not in html and 'class="timeline"' not in html
 
 
+RANGE = "is outside the dates the ledger accepts (2000-01-01 to 2099-12-31)"
+
+
+@pytest.mark.parametrize(("suffix", "query", "label"), [
+    ("", {"as_of": "9999-12-31"}, "As of (business date)"),
+    ("", {"as_of": "0001-01-01"}, "As of (business date)"),
+    ("", {"as_of": "1999-12-31"}, "As of (business date)"),
+    ("", {"known_at": "9999-12-31"}, "Known at (ledger time)"),
+    ("", {"known_at": "2100-01-01T09:00"}, "Known at (ledger time)"),
+    ("", {"known_at": "0001-01-01T09:00:00+07:00"}, "Known at (ledger time)"),
+    ("/slip.pdf", {"as_of": "9999-12-31"}, "As of (business date)"),
+    ("/slip.pdf", {"known_at": "2100-01-01"}, "Known at (ledger time)"),
+])
+def test_a_well_formed_date_outside_the_ledgers_range_is_refused_with_the_range_not_as_malformed(
+        suffix: str, query: dict[str, str], label: str, as_user: Any, late_case: str) -> None:
+    response = as_user("inspector").get(url(late_case, suffix, lang="en", **query))
+
+    assert response.status_code == 400
+    day = next(iter(query.values()))[:10]
+    assert reason(response) == f"The filter “{label}” is refused: '{label}' {day} {RANGE}"
+    assert "Bình Khánh" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("query", "label"), [("from=9999-12-31", "From"), ("to=1999-12-31", "To")])
+def test_a_search_period_outside_the_ledgers_range_is_refused_with_the_range(
+        query: str, label: str, as_user: Any) -> None:
+    response = as_user("inspector").get(f"/inspect/cases?{query}&lang=en")
+
+    assert response.status_code == 400
+    assert reason(response) == f"The filter “{label}” is refused: '{label}' {query[-10:]} {RANGE}"
+
+
+def test_the_range_of_dates_is_said_in_vietnamese_too(as_user: Any, late_case: str) -> None:
+    response = as_user("inspector").get(url(late_case, as_of="9999-12-31", lang="vi"))
+
+    assert response.status_code == 400
+    assert "nằm ngoài khoảng ngày sổ cái chấp nhận (từ 2000-01-01 đến 2099-12-31)" in reason(response)
+
+
+def test_a_malformed_date_is_still_said_to_be_no_date(as_user: Any, late_case: str) -> None:
+    response = as_user("inspector").get(url(late_case, as_of="2024-02-30", lang="en"))
+
+    assert response.status_code == 400 and "is not a date: write it YYYY-MM-DD" in reason(response)
+
+
+@pytest.mark.parametrize("number", ["9" * 5000, "1234567890", "0000000000"])
+def test_a_step_or_page_number_too_long_to_be_ours_is_a_400_page(number: str, as_user: Any, late_case: str) -> None:
+    client = as_user("inspector")
+    for path in (url(late_case, step=number, lang="en"), f"/inspect/cases?page={number}&lang=en"):
+        response = client.get(path)
+        assert response.status_code == 400, path[:60]
+        assert "must be a whole number from 1" in reason(response), path[:60]
+
+
 def test_a_parameter_given_twice_is_a_400(as_user: Any, late_case: str) -> None:
     response = as_user("inspector").get(url(late_case) + "?step=1&step=2&lang=en")
 

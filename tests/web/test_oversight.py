@@ -19,6 +19,8 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from matplotlib.font_manager import findfont
+from matplotlib.ft2font import FT2Font
 from pypdf import PdfReader
 
 from ledger import DashboardFilters, Ledger, dashboard_figures, default_period
@@ -407,6 +409,15 @@ def test_a_page_number_that_is_no_whole_number_from_one_is_refused(oversight: Fl
         assert oversight.get(f"/oversight/violations?page={bad}").status_code == 400, bad
 
 
+def test_a_page_number_too_long_to_be_a_page_of_ours_is_a_400_not_a_500(oversight: FlaskClient) -> None:
+    # Python's int() refuses more than 4,300 digits; a number of 10 digits is no page of ours either.
+    for bad in ("9" * 5000, "9" * 4301, "1234567890"):
+        response = oversight.get(f"/oversight/violations?page={bad}&lang=en")
+        assert response.status_code == 400, len(bad)
+        assert reason(response) == "The page must be a whole number from 1.", len(bad)
+    assert oversight.get("/oversight/violations?page=000000001").status_code == 200  # nine digits: page 1
+
+
 def test_known_at_takes_a_browsers_local_time_as_vietnam_time(oversight: FlaskClient) -> None:
     html = page(oversight.get("/oversight/?known_at=2026-06-01T10:00"))
 
@@ -430,3 +441,49 @@ def test_a_scorecard_known_at_a_moment_is_exported_with_it_and_verifies(demo: Le
     assert data["rows"] == demo.scorecard(today - timedelta(days=100), today,
                                           known_at=datetime.fromisoformat(data["parameters"]["known_at"]))
     assert response.status_code == 200
+
+
+# --- a chart's text is text, never mathematics -------------------------------------------------------------------------
+
+IN_2024 = "from=2024-01-01&to=2024-12-31&as_of=2024-12-31&lang=en"
+
+
+def delayed_official(ledger: Ledger, official: str, name: str, case: str) -> None:
+    """`official`, named `name`, leads `case`: opened on 4 March 2024, resolved months late."""
+    ledger.append({"type": "OfficialAppointed", "official": official, "name": name, "agency": "SXD",
+                   "role": "specialist", "at": "2024-01-02T08:00:00+07:00"}, source="web", actor="vp.clerk")
+    ledger.append([
+        {"type": "CaseOpened", "case": case, "procedure": "REAL_ESTATE_DIFFICULTY", "title": "Dự án",
+         "at": "2024-03-04T09:00:00+07:00", "by": "sxd.clerk"},
+        {"type": "LeadAssigned", "case": case, "agency": "SXD", "official": official,
+         "at": "2024-03-04T10:00:00+07:00", "by": "sxd.clerk"},
+        {"type": "CaseResolved", "case": case, "outcome": "approved", "at": "2024-06-28T10:00:00+07:00",
+         "by": official},
+    ], source="web")
+
+
+def test_a_name_written_like_broken_tex_is_drawn_in_the_officials_chart_not_a_500(
+        web_ledger: Ledger, as_user: Any) -> None:
+    name = "Trần $\\frac{1}{$ Bình"
+    delayed_official(web_ledger, "sxd.math2", name, "HCM-TEX-1")
+    client = as_user("oversight")
+
+    response = client.get(f"/oversight/charts/officials.svg?{IN_2024}")
+    html = page(client.get(f"/oversight/?{IN_2024}"))
+
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert ElementTree.fromstring(response.data).tag == "{http://www.w3.org/2000/svg}svg"
+    assert f"{name} (SXD)" in unescape(html)  # in the chart's text alternative and its table
+
+
+def test_a_name_with_dollar_signs_is_drawn_as_written_not_as_mathematics(web_ledger: Ledger, as_user: Any) -> None:
+    delayed_official(web_ledger, "sxd.math3", "Trần $x$ Bình", "HCM-TEX-2")
+
+    svg = page(as_user("oversight").get(f"/oversight/charts/officials.svg?{IN_2024}"))
+
+    # Text is drawn as paths, one definition per glyph, named by the font's glyph index. Read as
+    # mathtext, "$x$" would draw no dollar sign and an italic x (DejaVu Sans Oblique); read as
+    # text, the tick label draws both dollar signs, in the upright font of the rest of the chart.
+    dollar = FT2Font(findfont("DejaVu Sans")).get_char_index(ord("$"))
+    assert f'id="DejaVuSans-{dollar:x}"' in svg
+    assert "Oblique" not in svg

@@ -3,7 +3,6 @@ uploaded report (SPEC §6 rulebook, §2 calendar, §10 verifiable reports)."""
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
@@ -26,8 +25,18 @@ def example_ledger(web_ledger: Ledger) -> Ledger:
     return web_ledger
 
 
-def upload(client: Any, body: bytes, name: str = "report.json") -> Any:
-    return client.post("/verify", data={"report": (io.BytesIO(body), name)}, content_type="multipart/form-data")
+def multipart(body: bytes, name: str) -> tuple[bytes, str]:
+    """A form holding one file, encoded here: the test client spools a large body to a temporary file
+    it never closes."""
+    boundary = "report-boundary"
+    form = (f'--{boundary}\r\nContent-Disposition: form-data; name="report"; filename="{name}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n").encode() + body + f"\r\n--{boundary}--\r\n".encode()
+    return form, f"multipart/form-data; boundary={boundary}"
+
+
+def upload(client: Any, body: bytes, name: str = "report.json", path: str = "/verify") -> Any:
+    form, content_type = multipart(body, name)
+    return client.post(path, data=form, content_type=content_type)
 
 
 def text(response: Any) -> str:
@@ -94,8 +103,7 @@ def test_no_file_or_a_file_that_is_not_utf8_is_refused_with_a_message(app: Flask
     client = app.test_client()
     assert "Choose a report file" in text(client.post("/verify?lang=en", data={}))
     response = upload(client, b"\xff\xfe{}", "report.json")
-    assert response.status_code == 400 and "UTF-8" in text(client.post("/verify?lang=en", data={
-        "report": (io.BytesIO(b"\xff\xfe{}"), "r.json")}, content_type="multipart/form-data"))
+    assert response.status_code == 400 and "UTF-8" in text(upload(client, b"\xff\xfe{}", path="/verify?lang=en"))
 
 
 def test_a_file_that_is_no_report_is_not_verified(app: Flask, example_ledger: Ledger) -> None:
@@ -106,15 +114,63 @@ def test_a_file_that_is_no_report_is_not_verified(app: Flask, example_ledger: Le
 def test_a_report_larger_than_an_ordinary_form_may_be_uploaded(app: Flask, example_ledger: Ledger) -> None:
     body = export_report(example_ledger.report("violations", PARAMETERS, "json"), "json")
     padded = body.replace(b"{", b"{" + b" " * (2 * 1024 * 1024), 1)  # JSON whitespace: the same report
-    boundary = "report-boundary"
-    form = (f'--{boundary}\r\nContent-Disposition: form-data; name="report"; filename="big.json"\r\n'
-            f"Content-Type: application/json\r\n\r\n").encode() + padded + f"\r\n--{boundary}--\r\n".encode()
-    assert len(form) > 2 * 1024 * 1024  # twice what any other form may carry
-    # Encoded here: the test client would spool a large body to a temporary file it never closes.
-    response = app.test_client().post("/verify", data=form, content_type=f"multipart/form-data; boundary={boundary}")
+    assert len(padded) > 2 * 1024 * 1024  # twice what any other form may carry
+    response = upload(app.test_client(), padded, "big.json")
     assert response.status_code == 200, text(response)[:300]
 
 
 def test_the_verification_form_is_refused_without_its_csrf_token(csrf_app: Flask, example_ledger: Ledger) -> None:
     body = export_report(example_ledger.report("violations", PARAMETERS, "json"), "json")
     assert upload(csrf_app.test_client(), body).status_code == 400
+
+
+def test_a_csv_report_saved_with_crlf_line_endings_verifies_as_on_the_command_line(
+        app: Flask, example_ledger: Ledger) -> None:
+    body = export_report(example_ledger.report("violations", PARAMETERS, "csv"), "csv")
+    response = upload(app.test_client(), body.replace(b"\n", b"\r\n"), "report.csv")
+    assert response.status_code == 200, text(response)
+
+
+@pytest.mark.parametrize("body", [
+    b'[' + b','.join([b'{"a":1}'] * 50_000) + b']',  # no report: an array
+    b'{"rows":[' + b','.join([b'"a"'] * 200_000) + b']}',  # an object, but millions of values in spirit
+    b'plain text, no report',
+    b'# procedure-ledger report {' + b'"a":1,' * 100_000 + b'"b":2}\nrule,case\n',
+])
+def test_an_upload_that_cannot_be_a_report_is_refused_before_it_is_parsed(
+        app: Flask, example_ledger: Ledger, body: bytes) -> None:
+    response = upload(app.test_client(), body)
+    assert response.status_code == 422
+    assert "no report of the ledger" in text(upload(app.test_client(), body, path="/verify?lang=en"))
+
+
+def test_while_one_report_is_being_verified_another_is_asked_to_retry(app: Flask, example_ledger: Ledger) -> None:
+    import web.public
+
+    body = export_report(example_ledger.report("violations", PARAMETERS, "json"), "json")
+    assert web.public._verifying.acquire(blocking=False)
+    try:
+        response = upload(app.test_client(), body, path="/verify?lang=en")
+        assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+        assert "try again" in text(response)
+    finally:
+        web.public._verifying.release()
+    assert upload(app.test_client(), body).status_code == 200
+
+
+def test_an_upload_over_its_limit_is_refused_early_naming_the_limit_of_this_form(app: Flask) -> None:
+    from web.config import FILE_FORMS
+
+    response = upload(app.test_client(), b" " * FILE_FORMS["/verify"], path="/verify?lang=en")
+    assert response.status_code == 413 and str(FILE_FORMS["/verify"]) in text(response)
+
+
+def test_the_vietnamese_page_says_the_checks_are_listed_in_english(app: Flask, example_ledger: Ledger) -> None:
+    body = export_report(example_ledger.report("violations", PARAMETERS, "json"), "json")
+    page = text(upload(app.test_client(), body))
+    assert "bằng tiếng Anh" in page and '<ul lang="en">' in page
+
+
+@pytest.mark.parametrize("query", ["year=" + "9" * 5000, "year=2024&year=2025", "year=02024"])
+def test_a_calendar_year_too_long_or_repeated_is_a_400(app: Flask, query: str) -> None:
+    assert app.test_client().get(f"/calendar?{query}").status_code == 400

@@ -22,7 +22,7 @@ def test_an_export_on_a_process_without_the_key_is_a_503_that_says_why(web_ledge
         page = client.get("/oversight/export/violations.json?lang=en")
         assert page.status_code == 503
         assert "not under a signed checkpoint" in page.get_data(as_text=True)
-        token, secret = keyless.accounts.create_token("vp.head", "official")
+        _token, secret = keyless.accounts.create_token("vp.head", "oversight")
         api = app.test_client().get("/api/v1/violations", headers={"Authorization": f"Bearer {secret}"})
         assert api.status_code == 503 and "not under a signed checkpoint" in api.get_json()["error"]
     finally:
