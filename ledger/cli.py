@@ -1,16 +1,22 @@
 """The `ledger` command (SPEC §9). Thin: parse options, call the facade, print, pick an exit code.
 
 Exit codes: 0 success, 1 a check failed (verify, a damaged event met by any command), 2 bad
-input or no ledger at that address (nothing was written), 3 a conflict with other writers that
-persisted through every retry (nothing was written; running the same command again is safe).
+input, no ledger at that address or an `-o FILE` that cannot be written (nothing was written), 3 a
+conflict with other writers that persisted through every retry (nothing was written; running the
+same command again is safe).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -92,6 +98,119 @@ def _time_option(ctx: click.Context, param: click.Parameter, value: str | None) 
     return _known_at(value)
 
 
+# --- -o FILE --------------------------------------------------------------------------------------
+
+
+class OutputError(click.ClickException):
+    """An `-o FILE` that cannot be written: one line naming the file and why, exit code 2."""
+
+    exit_code = BAD_INPUT
+
+    def __init__(self, output: str, reason: str) -> None:
+        super().__init__(f"cannot write {output}: {reason}; nothing was written")
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=file is None, file=file)
+
+
+def _unwritable(output: str) -> str | None:
+    """Why `output` cannot be written, or None if it looks as if it can."""
+    folder = os.path.dirname(output) or "."
+    if os.path.isdir(output):
+        return "it is a folder, not a file"
+    if not os.path.exists(folder):
+        return f"the folder {folder} does not exist"
+    if not os.path.isdir(folder):
+        return f"{folder} is not a folder"
+    if os.path.exists(output):
+        return None if os.access(output, os.W_OK) else "permission denied"
+    if not _folder_writable(output):
+        return f"permission denied in the folder {folder}"
+    return None
+
+
+def _folder_writable(output: str) -> bool:
+    """Whether a file can be made (and renamed) beside `output` (through a symbolic link, beside
+    the file it points to)."""
+    return os.access(os.path.dirname(os.path.realpath(output)), os.W_OK | os.X_OK)
+
+
+def _output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`-o FILE` is checked while the options are read, before any store is opened or anything is
+    computed (`prove` signs a checkpoint), so a missing folder costs nothing."""
+    if value and value != "-":
+        problem = _unwritable(value)
+        if problem:
+            raise OutputError(value, problem)
+    return value
+
+
+def _output_option(help_text: str = "Write to FILE instead of stdout.") -> Any:
+    return click.option("-o", "--output", type=click.Path(), metavar="FILE", callback=_output_path, help=help_text)
+
+
+def _temporary_beside(target: str) -> tuple[int, str]:
+    """A new file in `target`'s folder, with the permissions `target` has, or, for a new file,
+    those `open()` would give it (0666 less the umask)."""
+    folder, name = os.path.split(target)
+    while True:
+        temporary = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:12]}.part")
+        try:
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        break
+    try:
+        with suppress(FileNotFoundError):
+            os.fchmod(handle, stat.S_IMODE(os.stat(target).st_mode))
+    except BaseException:
+        os.close(handle)
+        os.unlink(temporary)
+        raise
+    return handle, temporary
+
+
+@contextmanager
+def _output(output: str | None, mode: str) -> Iterator[IO[Any]]:
+    """Where a command writes: standard output (no FILE, or "-"), or FILE, written whole or not
+    at all. FILE is written to a temporary file beside it, renamed over it once complete: a
+    failure (a full disk, a damaged event met halfway through an export, Ctrl-C) leaves neither
+    a half-written file nor a damaged earlier one, which writing FILE in place could not promise
+    however much was checked first. What cannot be replaced is written in place: a device or a
+    pipe (/dev/null, /dev/stdout), or a writable file in a folder where no file can be made. Any
+    file-system error becomes an `OutputError`: one line, exit code 2."""
+    encoding = None if "b" in mode else "utf-8"
+    if not output or output == "-":
+        with click.open_file("-", mode, encoding=encoding) as out:
+            yield out
+        return
+    problem = _unwritable(output)
+    if problem:
+        raise OutputError(output, problem)
+    if os.path.exists(output) and (not stat.S_ISREG(os.stat(output).st_mode) or not _folder_writable(output)):
+        try:
+            with open(output, mode, encoding=encoding) as out:
+                yield out
+        except OSError as error:
+            raise OutputError(output, error.strerror or str(error)) from None
+        return
+    target = os.path.realpath(output)  # through a symbolic link, not over it
+    try:
+        handle, temporary = _temporary_beside(target)
+    except OSError as error:
+        raise OutputError(output, error.strerror or str(error)) from None
+    try:
+        with open(handle, mode, encoding=encoding) as out:
+            yield out
+        os.replace(temporary, target)
+    except BaseException as error:
+        with suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise OutputError(output, error.strerror or str(error)) from None
+        raise
+
+
 @click.group(cls=LedgerGroup)
 @click.option(
     "--db",
@@ -171,12 +290,12 @@ def import_(ctx: click.Context, file: str, dry_run: bool) -> None:
 
 
 @main.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of stdout.")
+@_output_option()
 @click.pass_context
 def export(ctx: click.Context, output: str | None) -> None:
     """Write the whole ledger as JSON Lines, with recorded times, positions, sources and event ids."""
     ledger = _ledger(ctx)
-    with click.open_file(output or "-", "w", encoding="utf-8") as out:
+    with _output(output, "w") as out:
         for line in ledger.export_lines():
             out.write(line + "\n")
 
@@ -218,7 +337,7 @@ FORMAT_HELP = "xlsx and pdf are files: they need -o FILE."
 
 
 def _emit(text: str, output: str | None) -> None:
-    with click.open_file(output or "-", "w", encoding="utf-8") as out:
+    with _output(output, "w") as out:
         out.write(text if text.endswith("\n") else text + "\n")
 
 
@@ -236,14 +355,14 @@ def _needs_file(fmt: str, output: str | None) -> None:
 def _emit_report(ledger: Ledger, kind: str, parameters: dict[str, Any], fmt: str, output: str) -> None:
     """`-o FILE` in JSON or CSV writes a verifiable report: rows plus the signed checkpoint they
     were computed at and the rulebook and calendar versions (`ledger verify-report FILE`). XLSX
-    and PDF carry the same checkpoint and versions, for reading and filing; the whole file is
-    made before it is opened, so a failure leaves no half-written file."""
+    and PDF carry the same checkpoint and versions, for reading and filing. Every file is written
+    whole or not at all (`_output`)."""
     from .integrity.reports import render_report
 
     data = ledger.report(kind, parameters, fmt)
     if fmt in BINARY_FORMATS:
         body = export_report(data, fmt)
-        with click.open_file(output, "wb") as out:
+        with _output(output, "wb") as out:
             out.write(body)
     else:
         _emit(render_report(data, fmt), output)
@@ -264,7 +383,7 @@ def _versions_footer(ledger: Ledger) -> list[str]:
 @click.option("--agency", "agencies", multiple=True, help="Only this responsible agency (repeatable).")
 @click.option("--include-dismissed", is_flag=True, help="Also show violations an inspector dismissed.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=FORMAT_HELP)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@_output_option()
 @click.pass_context
 def violations(ctx: click.Context, as_of: str | None, known_at: str | None, rules: tuple[str, ...],
                agencies: tuple[str, ...], include_dismissed: bool, fmt: str, output: str | None) -> None:
@@ -295,7 +414,7 @@ def violations(ctx: click.Context, as_of: str | None, known_at: str | None, rule
 @click.option("--as-of", "as_of", callback=_date_option, help="Judge as of this business date (default: today).")
 @click.option("--by", "by", type=click.Choice(["agency", "official"]), default="agency", show_default=True)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=FORMAT_HELP)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@_output_option()
 @click.pass_context
 def delays(ctx: click.Context, as_of: str | None, by: str, fmt: str, output: str | None) -> None:
     """Working days of delay each agency (or official) is responsible for (SPEC §7)."""
@@ -317,7 +436,7 @@ def delays(ctx: click.Context, as_of: str | None, by: str, fmt: str, output: str
 @click.option("--to", "end", required=True, callback=_date_option, help="Last day of the period, YYYY-MM-DD (judged as of it).")
 @click.option("--by", "by", type=click.Choice(["agency", "official"]), default="agency", show_default=True)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=FORMAT_HELP)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@_output_option()
 @click.pass_context
 def scorecard(ctx: click.Context, start: str, end: str, by: str, fmt: str, output: str | None) -> None:
     """On-time rates and the Decision 766 score per agency (or official) over a period (SPEC §7)."""
@@ -561,7 +680,7 @@ def key_show(ctx: click.Context) -> None:
 
 @main.command()
 @click.argument("case")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the proof to FILE.")
+@_output_option("Write the proof to FILE.")
 @click.pass_context
 def prove(ctx: click.Context, case: str, output: str | None) -> None:
     """Prove that each event of CASE is included under a freshly signed checkpoint."""

@@ -80,7 +80,7 @@ def verify_report(ledger: Ledger, text: str, trusted_keys: Iterable[str] = ()) -
         return False, [f"the report carries field(s) it does not prove: {', '.join(unproved)}"]
     malformed = parameters_problem(str(kind), parameters)
     if malformed:
-        return False, [f"the report's parameters are not as the ledger writes them: {malformed}"]
+        return False, [f"the report's parameters are malformed (not as the ledger writes them): {malformed}"]
     if not checkpoint.signature_ok():
         return False, [f"checkpoint at size {checkpoint.size}: INVALID signature"]
     trusted = ledger.trusted_keys(trusted_keys)

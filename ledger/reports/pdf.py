@@ -6,7 +6,9 @@ rulebook and calendar versions) and what it adds up to (its rows, the totals of 
 columns, and for violations the count and days of each rule); then how to verify it. The rows
 follow in a table whose heading is repeated on each page; every page's foot names the report and
 its checkpoint and says "Trang X/Y". Text is drawn in DejaVu Sans from the matplotlib package,
-normalised to NFC. The file is dated by its checkpoint, so the same report gives the same bytes."""
+normalised to NFC; a character the font has no glyph for is printed as "�", and then the facts
+about the report say so (see fonts.py). The file is dated by its checkpoint, so the same report
+gives the same bytes."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from fpdf.enums import XPos, YPos
 
 from ..rules import RULEBOOK, RULES
 from .export import export_columns
-from .fonts import FONT_FAMILY, font_files, nfc
+from .fonts import FONT_FAMILY, MISSING_GLYPHS_NOTE, FontGlyphs, font_files, nfc
 from .formats import Column
 from .labels import (
     COLUMN_LABELS,
@@ -41,6 +43,8 @@ KEEP_WITH_HEADING = 30.0  # millimetres a section heading needs below it to stay
 #: A column never grows wider than this (millimetres) when the page has room to spare.
 WIDEST_COLUMN = 110.0
 NO_ROWS = "Không có dòng nào. / No rows."
+#: Among the facts about a report in which a character the font lacks was printed as "�".
+GLYPH_FACT = Fact("Ký tự ngoài phông chữ", "Characters outside the font", MISSING_GLYPHS_NOTE)
 #: Where fpdf2 writes the page count once it is known: control characters, which no ledger text
 #: may hold, so a value that reads "{nb}" (fpdf2's default) is printed as it is. Three of them
 #: keep room for three digits.
@@ -49,8 +53,9 @@ PAGE_COUNT = "\x02\x02\x02"
 _NEXT_LINE: dict[str, Any] = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
 
-class _Document(FPDF):
-    """A4 landscape pages whose foot names the report and numbers the page."""
+class _Document(FontGlyphs, FPDF):
+    """A4 landscape pages whose foot names the report and numbers the page; every text goes
+    through `fonts.drawable()` (`FontGlyphs`)."""
 
     def __init__(self, foot: str) -> None:
         super().__init__(orientation="L", unit="mm", format="A4")
@@ -67,12 +72,22 @@ class _Document(FPDF):
         self.set_text_color(90)
         self.cell(0, 4, self.foot, align="L")
         self.set_x(self.l_margin)
-        self.cell(0, 4, f"Trang {self.page_no()}/{PAGE_COUNT}", align="R")
+        self.cell(0, 4, f"Trang {self.page_no()}/{PAGE_COUNT}", align="R")  # the alias is kept as it is
         self.set_text_color(0)
 
 
 def report_pdf(data: dict[str, Any]) -> bytes:
-    """The report `data` (rows as the CSV has them) as the bytes of a PDF."""
+    """The report `data` (rows as the CSV has them) as the bytes of a PDF. The facts on page one
+    say when a character the font lacks was printed as "�"; that is known once every row is drawn,
+    so such a report is drawn a second time, with the note (most reports are drawn once)."""
+    pdf = _draw(data, glyph_note=False)
+    if pdf.glyphs_replaced:
+        pdf.discard()
+        pdf = _draw(data, glyph_note=True)
+    return bytes(pdf.output())
+
+
+def _draw(data: dict[str, Any], *, glyph_note: bool) -> _Document:
     title_vi, title_en = report_title(data)
     checkpoint = data["checkpoint"]
     pdf = _Document(nfc(f"{title_vi} · {data['report']} · điểm chốt / checkpoint {checkpoint['size']}"
@@ -87,7 +102,8 @@ def report_pdf(data: dict[str, Any]) -> bytes:
     _title(pdf, title_vi, title_en)
     columns = export_columns(data, "pdf")
     _section(pdf, "Thông tin báo cáo / About this report")
-    _facts(pdf, [*parameter_facts(data), *checkpoint_facts(data)])
+    glyphs = [GLYPH_FACT] if glyph_note else []
+    _facts(pdf, [*parameter_facts(data), *checkpoint_facts(data), *glyphs])
     _section(pdf, "Tổng hợp / Totals")
     _facts(pdf, _totals(data, columns))
     if data["report"] == "violations" and data["rows"]:
@@ -95,7 +111,7 @@ def report_pdf(data: dict[str, Any]) -> bytes:
     _note(pdf, verification_note(data))
     _section(pdf, "Chi tiết / Rows")
     _rows(pdf, columns, data["rows"])
-    return bytes(pdf.output())
+    return pdf
 
 
 def _title(pdf: FPDF, vi: str, en: str) -> None:

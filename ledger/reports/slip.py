@@ -39,7 +39,7 @@ from ..domain.registry import RegistryState
 from ..rules.recording import late_recording
 from ..rules.rulebook import RULEBOOK
 from ..rules.violation import Judgement
-from .fonts import FONT_FAMILY, font_files, nfc
+from .fonts import FONT_FAMILY, MISSING_GLYPHS_NOTE, FontGlyphs, font_files, nfc
 
 TITLE = "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"
 FORM_REFERENCE = "Mẫu số 05, Thông tư 01/2018/TT-VPCP (Mẫu số 06, Thông tư 03/2025/TT-VPCP)"
@@ -255,11 +255,33 @@ def _result_text(result: str | None, days: int | None) -> str:
 
 
 def render_slip(slip: ControlSlip) -> bytes:
-    """The slip as an A4 PDF (portrait, DejaVu Sans, text in NFC)."""
+    """The slip as an A4 PDF (portrait, DejaVu Sans, text in NFC). A character the font has no
+    glyph for is printed as "�" (fonts.py), and then every page's foot says so; that is known once
+    the whole slip is drawn, so such a slip is drawn a second time, with the note."""
+    pdf = _draw_slip(slip, glyph_note=False)
+    if pdf.glyphs_replaced:
+        pdf.discard()
+        pdf = _draw_slip(slip, glyph_note=True)
+    buffer = BytesIO()
+    pdf.output(buffer)
+    return buffer.getvalue()
+
+
+def _draw_slip(slip: ControlSlip, *, glyph_note: bool) -> FontGlyphs:
+    """The slip drawn on an fpdf2 document whose every text goes through `fonts.drawable()`."""
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    class Slip(FontGlyphs, FPDF):
+        def footer(self) -> None:
+            self.set_y(-11)
+            self.set_font(FONT_FAMILY, "", 7)
+            if glyph_note:
+                self.cell(0, 4, MISSING_GLYPHS_NOTE, align="L")
+                self.set_x(self.l_margin)
+            self.cell(0, 4, nfc(f"Hồ sơ {slip.case} · Trang {self.page_no()}/{{nb}}"), align="R")
+
+    pdf = Slip(orientation="P", unit="mm", format="A4")
     pdf.set_title(nfc(f"{TITLE} {slip.case}"))
     pdf.set_author(nfc("Sổ cái thủ tục hành chính"))
     pdf.set_creation_date(slip.made_at)
@@ -269,13 +291,6 @@ def render_slip(slip: ControlSlip) -> bytes:
     pdf.set_margins(12, 12, 12)
     pdf.set_auto_page_break(True, margin=14)
     pdf.alias_nb_pages()
-
-    def footer() -> None:
-        pdf.set_y(-11)
-        pdf.set_font(FONT_FAMILY, "", 7)
-        pdf.cell(0, 4, nfc(f"Hồ sơ {slip.case} · Trang {pdf.page_no()}/{{nb}}"), align="R")
-
-    pdf.footer = footer  # type: ignore[method-assign]
     pdf.add_page()
     width = pdf.epw
     half = width / 2
@@ -361,9 +376,7 @@ def render_slip(slip: ControlSlip) -> bytes:
     if slip.hidden:
         provenance += f" {slip.hidden} sự kiện sau thời điểm trên không được tính."
     pdf.multi_cell(width, 3.6, nfc(provenance), new_x="LMARGIN", new_y="NEXT")
-    buffer = BytesIO()
-    pdf.output(buffer)
-    return buffer.getvalue()
+    return pdf
 
 
 def _status_text(slip: ControlSlip) -> str:

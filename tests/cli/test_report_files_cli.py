@@ -1,12 +1,15 @@
 """`ledger violations | delays | scorecard --format xlsx|pdf -o FILE`: the files an oversight body
 files, holding exactly the rows `--format json` prints for the same filters; and `verify-report`
-on a CSV that an editor or the web saved with a byte order mark."""
+on a CSV that an editor or the web saved with a byte order mark; and an `-o FILE` that cannot be
+written (a missing folder, a folder, no permission, a full disk): one line, exit code 2, nothing
+left behind."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -215,3 +218,127 @@ def test_the_ledger_verifies_report_text_that_starts_with_a_byte_order_mark(run:
         edited = text.replace("2024-09-18", "2024-09-19", 1)
         assert edited != text
         assert not ledger.verify_report("\ufeff" + edited)[0]
+
+
+# --- an -o FILE that cannot be written -------------------------------------------------------------
+
+
+REPORTS = {
+    "violations": ["violations", "--as-of", "2024-09-30"],
+    "delays": ["delays", "--as-of", "2024-09-30"],
+    "scorecard": ["scorecard", "--from", "2024-01-01", "--to", "2024-12-31"],
+}
+FORMATS = ["xlsx", "pdf", "json", "csv"]
+#: The other commands that write -o FILE: the ledger as JSON Lines, a case's proof, a table.
+OTHER_WRITERS = [["export"], ["prove", "HCM-2024-0901"], ["violations", "--as-of", "2024-09-30"]]
+
+
+def refused(result: Result, output: Path | str, reason: str) -> None:
+    """Exit code 2 and one line naming the file and the reason; no traceback, nothing printed."""
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"error: cannot write {output}: {reason}; nothing was written\n"
+    assert result.stdout == ""
+
+
+def files_under(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*"))
+
+
+@pytest.mark.parametrize("kind", REPORTS)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_report_to_a_missing_folder_is_refused_in_one_line_and_nothing_is_written(
+    run: Any, tmp_path: Path, fmt: str, kind: str
+) -> None:
+    before = files_under(tmp_path)
+    output = tmp_path / "no" / "such" / f"r.{fmt}"
+    refused(run(*REPORTS[kind], "--format", fmt, "-o", str(output)), output,
+            f"the folder {output.parent} does not exist")
+    assert files_under(tmp_path) == before
+
+
+@pytest.mark.parametrize("kind", REPORTS)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_report_to_a_folder_is_refused_in_one_line_and_nothing_is_written(
+    run: Any, tmp_path: Path, fmt: str, kind: str
+) -> None:
+    folder = tmp_path / f"r.{fmt}"
+    folder.mkdir()
+    before = files_under(tmp_path)
+    refused(run(*REPORTS[kind], "--format", fmt, "-o", str(folder)), folder, "it is a folder, not a file")
+    refused(run(*REPORTS[kind], "--format", fmt, "-o", f"{folder}/"), f"{folder}/", "it is a folder, not a file")
+    assert files_under(tmp_path) == before
+
+
+@pytest.mark.parametrize("args", OTHER_WRITERS, ids=["export", "prove", "table"])
+def test_every_other_output_file_is_refused_the_same_way(run: Any, tmp_path: Path, args: list[str]) -> None:
+    before = files_under(tmp_path)
+    missing = tmp_path / "missing" / "out.txt"
+    refused(run(*args, "-o", str(missing)), missing, f"the folder {missing.parent} does not exist")
+    refused(run(*args, "-o", str(tmp_path)), tmp_path, "it is a folder, not a file")
+    ordinary = tmp_path / "x.db"  # a file where the folder should be
+    refused(run(*args, "-o", str(ordinary / "out.txt")), ordinary / "out.txt", f"{ordinary} is not a folder")
+    assert files_under(tmp_path) == before
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_failure_while_writing_leaves_the_earlier_file_as_it_was_and_no_part_of_the_new_one(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    import errno
+
+    output = tmp_path / "reports" / f"v.{fmt}"
+    output.parent.mkdir()
+    output.write_bytes(b"last month's report")
+    real_replace = os.replace
+
+    def disk_full(source: Any, target: Any, **kwargs: Any) -> None:
+        if os.fspath(target) == str(output):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_replace(source, target, **kwargs)
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    refused(run("violations", "--as-of", "2024-09-30", "--format", fmt, "-o", str(output)), output,
+            "No space left on device")
+    assert output.read_bytes() == b"last month's report"
+    assert list(output.parent.iterdir()) == [output]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_file_without_permission_is_refused_in_one_line(run: Any, tmp_path: Path, fmt: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Permissions as the process sees them (`os.access`): denied here by hand, since root, which runs
+    CI, may write anywhere."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    read_only = tmp_path / f"read-only.{fmt}"
+    read_only.write_bytes(b"kept")
+    real_access = os.access
+
+    def access(path: Any, mode: int, **kwargs: Any) -> bool:
+        if mode & os.W_OK and os.path.realpath(path) in (str(locked), str(read_only)):
+            return False
+        return real_access(path, mode, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    refused(run("violations", "--as-of", "2024-09-30", "--format", fmt, "-o", str(locked / f"v.{fmt}")),
+            locked / f"v.{fmt}", f"permission denied in the folder {locked}")
+    refused(run("violations", "--as-of", "2024-09-30", "--format", fmt, "-o", str(read_only)), read_only,
+            "permission denied")
+    assert list(locked.iterdir()) == [] and read_only.read_bytes() == b"kept"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_file_is_written_whole_with_the_permissions_open_would_give_it(run: Any, tmp_path: Path,
+                                                                         fmt: str) -> None:
+    umask = os.umask(0o022)
+    try:
+        body = written(run, tmp_path / f"v.{fmt}", "violations", "--as-of", "2024-09-30")
+    finally:
+        os.umask(umask)
+    assert body and (tmp_path / f"v.{fmt}").stat().st_mode & 0o777 == 0o644
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_a_device_is_written_in_place(run: Any) -> None:
+    result = run("violations", "--as-of", "2024-09-30", "--format", "pdf", "-o", os.devnull)
+    assert result.exit_code == 0, result.output

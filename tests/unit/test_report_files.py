@@ -300,3 +300,29 @@ def test_the_widest_column_gives_way_first_down_to_its_longest_word() -> None:
     assert widths == pytest.approx([30, 100])
     assert fit_widths([30, 200], [30, 200], [10, 20], 25) == pytest.approx([25 / 3, 50 / 3])
 
+
+
+# --- characters the font has no glyph for -------------------------------------------------------
+
+
+def test_characters_the_font_lacks_are_printed_as_a_replacement_mark_and_the_pdf_says_so(
+    violations: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """DejaVu Sans has no Chinese and no Devanagari: fpdf2 used to drop them, logging a warning
+    only, so `中文-案件-1` printed as `--1`. Each is now "�", and page one says why."""
+    row = {**violations["rows"][0], "case": "中文-案件-1", "consultation": "C१",
+           "message_vi": "Hồ sơ 中文-案件-1: Sở Tài nguyên và Môi trường trả lời chậm."}
+    with caplog.at_level("WARNING"):
+        pages = pdf_pages(export_report(with_rows(violations, [row]), "pdf"))
+    text = "\n".join(pages)
+    assert f"{row['rule']} ��-��-1 C� " in text
+    assert "Hồ sơ ��-��-1: Sở Tài nguyên và Môi trường trả lời chậm." in " ".join(text.split())
+    assert "--1" not in text.replace("��-��-1", "")
+    assert "Ký tự phông chữ không có được in là � / characters the font lacks are printed as �" in pages[0]
+    assert "BÁO CÁO VI PHẠM KỶ LUẬT, KỶ CƯƠNG HÀNH CHÍNH" in pages[0]  # Vietnamese still drawn whole
+    assert [r.getMessage() for r in caplog.records if "glyph" in r.getMessage()] == []
+
+
+def test_a_pdf_whose_every_character_has_a_glyph_has_no_such_note(violations: dict[str, Any]) -> None:
+    text = "\n".join(pdf_pages(export_report(violations, "pdf")))
+    assert "�" not in text and "characters the font lacks" not in text
