@@ -489,7 +489,10 @@ class Ledger:
         return build_proof(case, checkpoint, leaves, events)
 
     def report(self, kind: str, parameters: dict[str, Any], fmt: str = "json") -> dict[str, Any]:
-        """A verifiable report: computed from exactly the events under a checkpoint signed now."""
+        """A verifiable report: computed from exactly the events under a checkpoint signed now. A
+        filter named twice (`--rule R --rule R`) is written once, as verification expects."""
+        parameters = {k: list(dict.fromkeys(v)) if k in ("rules", "agencies") and isinstance(v, list) else v
+                      for k, v in parameters.items()}
         checkpoint = self.head_checkpoint()
         records = list(self.projections.facts(limit=checkpoint.size))
         rows = shaped_rows(kind, compute_rows(kind, records, parameters), fmt)

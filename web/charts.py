@@ -114,7 +114,7 @@ def _stacked_bars(counts: Sequence[Count], labels: Sequence[str], title: str, *,
         ax.barh(positions, closed, height=0.7, color=CLOSED, label=_("closed"))
         ax.barh(positions, opened, height=0.7, left=closed, color=OPEN, label=_("open"))
         ax.set_ylim(len(counts) - 0.5, -0.5)  # the largest first, at the top
-        ax.set_yticks(positions, labels, fontsize=8)
+        ax.set_yticks(positions, [_label(label) for label in labels], fontsize=8)
         ax.set_xlabel(_("Violations"))
         for y, c in zip(positions, counts, strict=True):
             ax.text(c.count, y, f" {c.count}", va="center", fontsize=7)
@@ -124,12 +124,30 @@ def _stacked_bars(counts: Sequence[Count], labels: Sequence[str], title: str, *,
     return figure
 
 
+#: At most this many bars in one chart: the table beside it lists every row, and hundreds of bars
+#: make an image no one reads (and hold the drawing lock for seconds).
+MAX_BARS = 40
+#: Longer labels are cut with "…" (the table beside the chart has them whole).
+LABEL_CHARS = 48
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+
+
+def _capped(title: str, total: int) -> str:
+    if total <= MAX_BARS:
+        return title
+    return title + " — " + _("the first %(n)s of %(total)s; every row is in the table", n=MAX_BARS, total=total)
+
+
 def _by_rule(figures: Dashboard) -> Figure:
     return _stacked_bars(figures.by_rule, [c.key for c in figures.by_rule], str(CHARTS["by_rule"]))
 
 
 def _by_agency(figures: Dashboard) -> Figure:
-    return _stacked_bars(figures.by_agency, [c.key for c in figures.by_agency], str(CHARTS["by_agency"]))
+    counts = figures.by_agency[:MAX_BARS]
+    return _stacked_bars(counts, [c.key for c in counts], _capped(str(CHARTS["by_agency"]), len(figures.by_agency)))
 
 
 def _trend(figures: Dashboard) -> Figure:
@@ -137,8 +155,8 @@ def _trend(figures: Dashboard) -> Figure:
 
 
 def _on_time(figures: Dashboard) -> Figure:
-    rated = [a for a in figures.on_time if a.on_time_rate is not None]
-    title = str(CHARTS["on_time"])
+    every = [a for a in figures.on_time if a.on_time_rate is not None]
+    rated, title = every[:MAX_BARS], _capped(str(CHARTS["on_time"]), len(every))
     figure, ax = _figure(len(rated))
     if not rated:
         _empty(ax, title)
@@ -146,7 +164,7 @@ def _on_time(figures: Dashboard) -> Figure:
     positions = list(range(len(rated)))
     rates = [100 * (a.on_time_rate or 0.0) for a in rated]
     ax.barh(positions, rates, height=0.7, color=ON_TIME)
-    ax.set_yticks(positions, [a.agency for a in rated], fontsize=8)
+    ax.set_yticks(positions, [_label(a.agency) for a in rated], fontsize=8)
     ax.set_ylim(len(rated) - 0.5, -0.5)  # the lowest rate first, at the top
     ax.set_xlim(0, 100)
     ax.set_xlabel(_("Cases on time (%)"))
@@ -165,7 +183,7 @@ def _officials(figures: Dashboard) -> Figure:
         return figure
     positions = list(range(len(figures.officials)))
     ax.barh(positions, [o.days for o in figures.officials], height=0.7, color=OPEN)
-    ax.set_yticks(positions, [f"{o.name or o.official} ({o.agency})" for o in figures.officials], fontsize=8)
+    ax.set_yticks(positions, [_label(f"{o.name or o.official} ({o.agency})") for o in figures.officials], fontsize=8)
     ax.set_ylim(len(figures.officials) - 0.5, -0.5)  # the most days first, at the top
     ax.set_xlabel(_("Working days of delay"))
     for y, o in zip(positions, figures.officials, strict=True):

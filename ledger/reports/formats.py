@@ -375,10 +375,11 @@ def table(
     return "\n".join(lines)
 
 
-#: What a spreadsheet takes for the start of a formula (OWASP "CSV injection"): a text cell that
-#: starts with one of these is written with a leading apostrophe, which Excel and LibreOffice show
-#: as text and never run. Case references, titles and ids are chosen by the agencies.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: What a spreadsheet takes for the start of a formula (OWASP "CSV injection", and `|` for DDE): a
+#: text cell that starts with one of these is written with a leading apostrophe, which Excel and
+#: LibreOffice show as text and never run. Case references, titles and ids are chosen by the
+#: agencies. A cell that itself starts with an apostrophe gets one too, so `=1` and `'=1` stay apart.
+FORMULA_STARTS = ("=", "+", "-", "@", "|", "'", "\t", "\r")
 
 
 def inert(value: Any) -> Any:

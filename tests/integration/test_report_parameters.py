@@ -87,3 +87,35 @@ def test_a_dismissed_row_cannot_hide_behind_a_string_false(example: Ledger) -> N
     data["parameters"]["include_dismissed"] = "false"
     assert verifies(example, data)[0] is False
     assert json.loads(render_report(data, "json"))["parameters"]["include_dismissed"] == "false"
+
+
+@pytest.mark.parametrize("code", ["SХD", "ＳＸＤ", "sxd", "SXD ", "SXD\u00a0"])
+def test_a_report_for_an_agency_the_ledger_does_not_know_is_not_verified(example: Ledger, code: str) -> None:
+    """A look-alike code with no rows would read as "SXD has no violations", verified."""
+    data = report(example, "violations", {**VIOLATIONS, "agencies": ["SXD"]})
+    data["parameters"]["agencies"], data["rows"] = [code], []
+    ok, lines = verifies(example, data)
+    assert not ok and "did not know" in lines[-1], lines
+
+
+def test_a_filter_named_twice_is_written_once_and_the_report_verifies(example: Ledger) -> None:
+    data = report(example, "violations", {**VIOLATIONS, "rules": ["NO_LEAD", "LATE_RESPONSE", "NO_LEAD"],
+                                          "agencies": ["VP", "VP"]})
+    assert data["parameters"]["rules"] == ["NO_LEAD", "LATE_RESPONSE"] and data["parameters"]["agencies"] == ["VP"]
+    assert verifies(example, data)[0]
+
+
+@pytest.mark.parametrize("name, value", [("as_of", "0001-01-01"), ("as_of", "2100-01-01"),
+                                         ("known_at", "0001-01-01T00:00:00+00:00")])
+def test_a_date_the_ledger_never_writes_is_not_verified(example: Ledger, name: str, value: str) -> None:
+    data = report(example, "violations", VIOLATIONS)
+    data["parameters"][name], data["rows"] = value, []
+    assert not verifies(example, data)[0]
+
+
+def test_an_edited_csv_names_its_first_differing_line(example: Ledger) -> None:
+    text = render_report(report(example, "violations", VIOLATIONS), "csv")
+    lines = text.split("\n")
+    lines[3] = lines[3].replace("2024", "2023", 1)
+    ok, said = example.verify_report("\n".join(lines))
+    assert not ok and said[-1] == "CSV line 4 differs from the recomputed report"  # the second row

@@ -162,3 +162,10 @@ def test_a_csv_cell_that_starts_like_a_formula_is_written_as_text_for_spreadshee
     cases = [row[next(k for k in row if "case" in k.lower())] for row in read]
     assert cases == ["'" + value for value in hostile]
     assert {row[next(k for k in row if "days" in k.lower())] for row in read} == {"-1"}  # numbers stay numbers
+
+
+def test_a_csv_cell_starting_with_a_pipe_or_an_apostrophe_is_escaped_too_so_no_two_values_read_alike():
+    from ledger.reports.formats import inert
+
+    assert [inert(v) for v in ["|calc", "'=1", "=1", "HCM-1", "—", 5, -3]] == [
+        "'|calc", "''=1", "'=1", "HCM-1", "—", 5, -3]

@@ -487,3 +487,27 @@ def test_a_name_with_dollar_signs_is_drawn_as_written_not_as_mathematics(web_led
     dollar = FT2Font(findfont("DejaVu Sans")).get_char_index(ord("$"))
     assert f'id="DejaVuSans-{dollar:x}"' in svg
     assert "Oblique" not in svg
+
+
+def test_a_chart_of_hundreds_of_agencies_draws_at_most_its_cap_of_bars_with_labels_cut(
+        demo: Ledger, demo_app: Flask) -> None:
+    """The table beside the chart lists every row; the image stays readable and quick to draw."""
+    import dataclasses
+    import re as regex
+    from datetime import date
+
+    from ledger import Count, DashboardFilters, dashboard_figures
+    from web.charts import MAX_BARS, render_chart
+
+    today = demo.today()
+    figures = dashboard_figures(demo, DashboardFilters(date(today.year, 1, 1), today, today))
+
+    def height(agencies: int) -> float:
+        counts = tuple(Count("A" * 300 + f"{n:03}", 10, 1) for n in range(agencies))
+        with demo_app.test_request_context("/?lang=en"):
+            svg = render_chart("by_agency", dataclasses.replace(figures, by_agency=counts)).decode()
+        found = regex.search(r'<svg[^>]* height="([\d.]+)pt"', svg)
+        assert found, svg[:300]
+        return float(found.group(1))
+
+    assert height(500) == height(MAX_BARS) > height(MAX_BARS // 2)

@@ -3,6 +3,7 @@ uploaded report (SPEC §6 rulebook, §2 calendar, §10 verifiable reports)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -135,7 +136,7 @@ def test_a_csv_report_saved_with_crlf_line_endings_verifies_as_on_the_command_li
     b'[' + b','.join([b'{"a":1}'] * 50_000) + b']',  # no report: an array
     b'{"rows":[' + b','.join([b'"a"'] * 200_000) + b']}',  # an object, but millions of values in spirit
     b'plain text, no report',
-    b'# procedure-ledger report {' + b'"a":1,' * 100_000 + b'"b":2}\nrule,case\n',
+    b'# procedure-ledger report {"a":[' + b'1,' * 100_000 + b'1]}\nrule,case\n',
 ])
 def test_an_upload_that_cannot_be_a_report_is_refused_before_it_is_parsed(
         app: Flask, example_ledger: Ledger, body: bytes) -> None:
@@ -174,3 +175,14 @@ def test_the_vietnamese_page_says_the_checks_are_listed_in_english(app: Flask, e
 @pytest.mark.parametrize("query", ["year=" + "9" * 5000, "year=2024&year=2025", "year=02024"])
 def test_a_calendar_year_too_long_or_repeated_is_a_400(app: Flask, query: str) -> None:
     assert app.test_client().get(f"/calendar?{query}").status_code == 400
+
+
+def test_commas_and_brackets_inside_strings_do_not_make_a_genuine_report_look_dense() -> None:
+    from web.public import _looks_like_a_report
+
+    row = {"rule": "LATE_RESPONSE", "case": "," * 200, "consultation": "[" * 100 + "," * 100}
+    assert _looks_like_a_report(json.dumps({"rows": [row] * 50}))
+    codes = [f"ZZ{n:03}" for n in range(500)]  # a CSV header filtering on 500 agencies
+    assert _looks_like_a_report("# procedure-ledger report " + json.dumps({"parameters": {"agencies": codes}},
+                                                                        separators=(",", ":")) + "\nrule\n")
+    assert not _looks_like_a_report(json.dumps({"rows": ["a"] * 100_000}, separators=(",", ":")))
