@@ -1,30 +1,20 @@
 """The web application (SPEC §11): one factory, one blueprint per audience.
 
-`create_app(config)` is the one place that builds the process's `Ledger` (kept in
-`app.extensions["ledger"]`), so tests, `ledger serve` and gunicorn (`web:create_app()`) run the
-same application. Blueprints: `auth` (login, logout), `agency` (inbox and forms), `inspect`
-(findings), `oversight` (violations), `admin` (registry, logins, tokens) and `api` (JSON, with
-its OpenAPI document at `/api/openapi.json`).
+`create_app(config)` (built in `web/app.py`) is the one place that builds the process's `Ledger`
+(kept in `app.extensions["ledger"]`), so tests, `ledger serve` and gunicorn (`web:create_app()`)
+run the same application. This package's own module imports nothing heavy: `ledger` finds its
+`serve` command here through an entry point, and no other `ledger` command should pay for
+importing Flask and its extensions at start-up.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, jsonify, render_template, request
-from flask_smorest import Api
-from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+if TYPE_CHECKING:
+    from flask import Flask
 
-from ledger import Ledger, StoreError
-
-from . import admin, agency, api, auth, i18n, inspect, oversight, public
-from .config import DEFAULTS, FILE_FORMS, from_environment
-from .formcheck import check_form_post
-from .limits import BodyLimit
-from .routing import ReferenceConverter
-
-csrf = CSRFProtect()
+__all__ = ["MissingSecretKey", "create_app"]
 
 
 class MissingSecretKey(RuntimeError):
@@ -32,120 +22,7 @@ class MissingSecretKey(RuntimeError):
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__)
-    app.config.update(DEFAULTS)
-    app.config.update({k: v for k, v in from_environment().items() if v is not None})
-    app.config.update(config or {})
-    if not app.config.get("SECRET_KEY"):
-        raise MissingSecretKey(
-            "no secret key: set LEDGER_SECRET_KEY (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)"
-        )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.url_map.converters["ref"] = ReferenceConverter
-    app.url_map.merge_slashes = False  # "/cases/%2FA" is the case "/A", not "/cases/A"
-    app.wsgi_app = BodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"], FILE_FORMS)  # type: ignore[method-assign]
+    """The application (see `web.app.create_app`)."""
+    from .app import create_app as build
 
-    ledger = app.config.get("LEDGER") or Ledger(app.config["LEDGER_DATABASE_URL"], create=False)
-    app.extensions["ledger"] = ledger
-
-    i18n.init_app(app)
-    app.before_request(check_form_post)  # before CSRF, which parses the form
-    csrf.init_app(app)
-    auth.login_manager.init_app(app)
-    auth.limiter.init_app(app)
-
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(agency.bp)
-    app.register_blueprint(inspect.bp)
-    app.register_blueprint(oversight.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(public.bp)
-    rest = Api(app, spec_kwargs={"info": {"description": "Procedure Ledger: append events, read the ledger."}})
-    api.register_components(rest)
-    rest.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # token-authenticated: no cookie, so no cross-site request forgery
-
-    @app.get("/healthz")
-    def healthz() -> Any:
-        return jsonify(status="ok", events=ledger.event_count())
-
-    _error_pages(app)
-    return app
-
-
-def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path in ("/api", "/healthz")
-
-
-def _error_pages(app: Flask) -> None:
-    @app.errorhandler(CSRFError)
-    def csrf_refused(error: CSRFError) -> Any:
-        from flask_babel import gettext as _
-
-        reason = _("The form expired or did not come from this site (missing or wrong CSRF token);"
-                   " nothing was recorded. Open the form again.")
-        return render_template("error.html", status=400, reason=reason), 400
-
-    @app.errorhandler(StoreError)
-    def store_refused(error: StoreError) -> Any:
-        """The store cannot answer as asked (e.g. a report needs a checkpoint this process has no key
-        to sign): a 503 that says why, never a 500 page or a report that vouches for less."""
-        from flask_babel import gettext as _
-
-        reason = _("The ledger cannot answer this now (details in English): %(reason)s", reason=str(error))
-        if _wants_json():
-            return jsonify(error=reason), 503
-        return render_template("error.html", status=503, reason=reason), 503
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Any:
-        status = error.code or 500
-        if _wants_json():
-            body: dict[str, Any] = {"error": error.description or error.name}
-            messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
-            if messages:  # webargs: {"query": {"field": ["message"]}}
-                status = 400
-                body = {"errors": [
-                    {"index": None, "field": name, "code": "invalid_parameter", "message": _flatten(texts),
-                     "params": {}}
-                    for where in messages.values() for name, texts in where.items()
-                ]}
-            response = jsonify(body)
-            response.status_code = status
-        else:
-            response = app.make_response((render_template("error.html", status=status,
-                                                          reason=_reason(status, error)), status))
-        allowed = error.get_response().headers.get("Allow") if status == 405 else None
-        if allowed:
-            response.headers["Allow"] = allowed  # RFC 9110: a 405 names the methods the resource takes
-        return response
-
-
-def _flatten(messages: Any) -> str:
-    """webargs' messages of one field: a list, or (for a list field) a dict of lists by index."""
-    if isinstance(messages, dict):
-        return " ".join(_flatten(inner) for inner in messages.values())
-    if isinstance(messages, (list, tuple)):
-        return " ".join(_flatten(inner) for inner in messages)
-    return str(messages)
-
-
-def _reason(status: int, error: HTTPException) -> str:
-    from flask_babel import gettext as _
-
-    if status == 429 and request.path in FILE_FORMS:
-        return _("Too many reports verified from this address; wait a minute and try again.")
-    if status == 429:
-        return _("Too many failed attempts; wait a minute and try again.")
-    if status == 413:
-        return _("The request is too large (at most %(limit)s bytes).",
-                 limit=FILE_FORMS.get(request.path, DEFAULTS["MAX_CONTENT_LENGTH"]))
-    if status == 404 and error.description and not error.description.startswith("The requested URL"):
-        return str(error.description)
-    if status in (403, 415) and error.description:
-        return str(error.description)
-    if status == 404:
-        return _("There is no such page.")
-    if status == 400 and error.description and not error.description.startswith("The browser"):
-        return str(error.description)
-    return _("The request could not be handled (%(status)s).", status=status)
+    return build(config)

@@ -105,3 +105,15 @@ def test_the_demo_creates_one_working_login_per_role_and_prints_the_site(tmp_pat
             account = ledger.accounts.authenticate(login, password)
             assert account is not None and account.official == official
             assert ledger.queries.official_exists(official)
+
+
+def test_the_ledger_command_does_not_import_the_web_framework_until_it_serves():
+    """Every `ledger` command finds `serve` through its entry point; none should pay for Flask."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, ledger.cli; assert 'serve' in ledger.cli.main.commands;"
+             " print(sorted(m for m in ('flask', 'flask_smorest', 'flask_limiter', 'wtforms', 'matplotlib')"
+             " if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
