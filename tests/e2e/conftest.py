@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -53,9 +54,9 @@ class LiveServer:
                 if (type_ is None or r.type == type_) and (case is None or r.case == case)]
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    ledger = registry_ledger(tmp_path / "e2e.db")
+@contextmanager
+def serving(ledger: Ledger) -> Iterator[LiveServer]:
+    """`ledger` behind the application on a free local port, CSRF on; closed afterwards."""
     app = create_app({"LEDGER": ledger, "SECRET_KEY": "e2e-secret", "SESSION_COOKIE_SECURE": False,
                       "REMEMBER_COOKIE_SECURE": False})
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
@@ -68,6 +69,12 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         thread.join(timeout=10)
         server.server_close()
         ledger.close()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    with serving(registry_ledger(tmp_path / "e2e.db")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

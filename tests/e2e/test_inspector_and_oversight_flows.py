@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,14 +20,12 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 from pypdf import PdfReader
-from werkzeug.serving import make_server
 
 from ledger import Ledger
 from ledger.demo import generate
 from tests.web.conftest import PASSWORD, USERS
-from web import create_app
 
-from .conftest import LiveServer, log_in
+from .conftest import LiveServer, log_in, serving
 
 CASE = "HCM-E2E-REPLAY"
 #: A case whose consultation (due 2025-03-11, five working days after the request) is answered on
@@ -114,18 +111,8 @@ def demo_server(tmp_path: Path) -> Iterator[LiveServer]:
     generate(ledger, cases=60, seed=3)
     for login, official, role in USERS.values():
         ledger.accounts.add_login(login, official, PASSWORD, role)
-    app = create_app({"LEDGER": ledger, "SECRET_KEY": "e2e-secret", "SESSION_COOKIE_SECURE": False,
-                      "REMEMBER_COOKIE_SECURE": False})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-demo-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", ledger=ledger)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        ledger.close()
+    with serving(ledger) as server:
+        yield server
 
 
 def download(page: Any, link: Any) -> bytes:
