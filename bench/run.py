@@ -26,6 +26,7 @@ a run on another store of the same date, host and size is merged into the same f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -150,12 +151,10 @@ def git_commit() -> dict[str, Any]:
 
 def host_info() -> dict[str, Any]:
     memory = None
-    try:
+    with contextlib.suppress(OSError):  # no /proc here: the memory goes unreported, not guessed
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
                 memory = int(line.split()[1]) // 1024
-    except OSError:
-        pass
     return {"name": socket.gethostname(), "label": host_label(), "cpus": os.cpu_count(), "memory_mb": memory,
             "platform": platform.platform(), "python": platform.python_version(),
             "load_average": [round(x, 2) for x in os.getloadavg()]}

@@ -127,6 +127,17 @@ class BatchRefused(Refused):
         self.refusals = refusals or []
 
 
+@dataclass(frozen=True)
+class CaseAsSeen:
+    """One case's events visible as of a date and known at a time (log order), the registry and
+    calendar as of then, and how many of its events those bounds hide."""
+
+    records: list[EventRecord]
+    registry: RegistryState
+    calendar: WorkingCalendar
+    hidden: int
+
+
 class Ledger:
     """The public facade over one store."""
 
@@ -656,18 +667,26 @@ class Ledger:
             state.apply(record.type, record.at, record.fields)
         return state
 
-    def history(
-        self, case: str, *, as_of: date | None = None, known_at: datetime | None = None
-    ) -> dict[str, Any]:
-        """A case's events with both times and the state after each, as plain data."""
-        as_of = as_of or self.clock().astimezone(LOCAL_TZ).date()
+    def case_as_seen(self, case: str, as_of: date, known_at: datetime | None = None) -> CaseAsSeen:
+        """One case's sealed events visible as of A and known at T, with the registry and calendar
+        as of then: what the history, the replay and the control slip are built from. Refuses an
+        unknown case, and a log with events deleted."""
         all_records = self.stream_records(case_id(case))
         if not all_records:
             raise UnknownReference(code="unknown_case", params={"case": repr(case)}, field="case")
         self._check_nothing_deleted()
         records = filter_records(all_records, as_of, known_at)
         registry = self.registry_as_of(as_of, known_at)
-        calendar = WorkingCalendar(registry.calendar_overrides())
+        return CaseAsSeen(records, registry, WorkingCalendar(registry.calendar_overrides()),
+                          hidden=len(all_records) - len(records))
+
+    def history(
+        self, case: str, *, as_of: date | None = None, known_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """A case's events with both times and the state after each, as plain data."""
+        as_of = as_of or self.clock().astimezone(LOCAL_TZ).date()
+        seen = self.case_as_seen(case, as_of, known_at)
+        records, registry, calendar = seen.records, seen.registry, seen.calendar
         steps = history_steps(records, registry, calendar)
         final = fold_case(records, registry, calendar).snapshot(as_of) if records else None
         return {
@@ -679,7 +698,7 @@ class Ledger:
                 {**_record_dict(step["record"]), "out_of_order": step["out_of_order"], "state": step["state"]}
                 for step in steps
             ],
-            "hidden": len(all_records) - len(records),
+            "hidden": seen.hidden,
             "state": final,
         }
 

@@ -46,10 +46,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select
 
 from .calendar import WorkingCalendar, local_date
-from .domain.case import case_id
 from .domain.casefile import CaseFile
-from .domain.errors import UnknownReference
-from .domain.records import EventRecord, filter_records
+from .domain.records import EventRecord
 from .domain.registry import RegistryState
 from .projections.tables import case_files, consultation_files
 from .reports.slip import ControlSlip, SlipParty, SlipRow, build_slip, render_slip
@@ -379,17 +377,12 @@ def replay_case(ledger: Ledger, case: str, *, as_of: date | None = None, known_a
     step, the case as of `as_of`). Raises `UnknownReference` for a case the ledger does not hold
     and `StepOutOfRange` for a step it does not have."""
     as_of = as_of or ledger.today()
-    all_records = ledger.stream_records(case_id(case))
-    if not all_records:
-        raise UnknownReference(code="unknown_case", params={"case": repr(case)}, field="case")
-    ledger._check_nothing_deleted()  # the same integrity check as `Ledger.history`
-    records = filter_records(all_records, as_of, known_at)
+    seen = ledger.case_as_seen(case, as_of, known_at)
+    records, registry, calendar = seen.records, seen.registry, seen.calendar
     end = len(records) + 1
     selected = end if step is None else step
     if not 1 <= selected <= end:
         raise StepOutOfRange(selected, end)
-    registry = ledger.registry_as_of(as_of, known_at)
-    calendar = WorkingCalendar(registry.calendar_overrides())
     judged = _judge_steps(records, registry, calendar, as_of, selected)
     steps = _steps(records, calendar, judged)
     current = judged.by_step[selected - 1]
@@ -407,7 +400,7 @@ def replay_case(ledger: Ledger, case: str, *, as_of: date | None = None, known_a
         procedure_name=procedure.name if procedure else None,
         applicant=applicant.get("name") if isinstance(applicant, dict) else None,
         as_of=as_of, known_at=known_at, calendar=calendar.version, rulebook=rulebook_version(),
-        steps=steps, hidden=len(all_records) - len(records), selected=selected,
+        steps=steps, hidden=seen.hidden, selected=selected,
         judged_on=judged.days[selected - 1], state=judged.state,
         violations=tuple(_step_violation(v, judged.since[selected - 1][_identity(v)], selected) for v in current),
         cleared=tuple(_step_violation(v, 0, selected) for v in previous if _identity(v) not in kept),
@@ -599,14 +592,9 @@ def _official_names(registry: RegistryState, records: list[EventRecord]) -> dict
 def control_slip(ledger: Ledger, case: str, *, as_of: date | None = None, known_at: datetime | None = None) -> ControlSlip:
     """The case's control slip (Phiếu kiểm soát quá trình giải quyết hồ sơ) as of A, known at T."""
     as_of = as_of or ledger.today()
-    all_records = ledger.stream_records(case_id(case))
-    if not all_records:
-        raise UnknownReference(code="unknown_case", params={"case": repr(case)}, field="case")
-    ledger._check_nothing_deleted()
-    records = filter_records(all_records, as_of, known_at)
-    registry = ledger.registry_as_of(as_of, known_at)
-    return build_slip(case, records, registry, WorkingCalendar(registry.calendar_overrides()), as_of, known_at,
-                      ledger.clock(), hidden=len(all_records) - len(records))
+    seen = ledger.case_as_seen(case, as_of, known_at)
+    return build_slip(case, seen.records, seen.registry, seen.calendar, as_of, known_at, ledger.clock(),
+                      hidden=seen.hidden)
 
 
 def control_slip_pdf(slip: ControlSlip) -> bytes:
