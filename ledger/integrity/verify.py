@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from ..calendar import WorkingCalendar
 from ..domain.records import EventRecord
-from ..projections.runner import case_rows, fact_row
+from ..projections.rows import case_rows, fact_row
 from ..projections.tables import case_files, consultation_files, facts, violation_rows
 from ..rules.engine import registry_from
 from ..rules.violation import Judgement

@@ -1,19 +1,20 @@
-"""Keep the read models up to date: catch up on the notification log in batches.
+"""Keep the read models up to date: catch up on the notification log in windows.
 
-Each batch is one transaction: its facts, the case files and violations of every case it
-touched, and the tracking record of its last position. A registry change (mandates, merges,
-calendar days) can change how any case is judged, so a batch holding one recomputes every case.
-The same loop serves SQLite (polling), PostgreSQL and `ledger worker`; a rebuild runs it inside one
-transaction. Every event is compared with the leaf sealed when it was appended before it is taken
-in, so no read model is ever built from altered bytes.
+A window is one transaction: the facts of up to `WINDOW` events (read and decoded `batch_size` at
+a time), then the rows and violations of every case they touched, each case folded and judged
+once, and the tracking record of the window's last position. A registry change (mandates, merges,
+calendar days) can change how any case is judged, so a window holding one recomputes every case.
+The same loop serves SQLite (polling), PostgreSQL and `ledger worker`; a rebuild is one window over
+the whole log. Every event is compared with the leaf sealed when it was appended before it is
+taken in, so no read model is ever built from altered bytes.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime, timezone
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, Tracking
@@ -23,139 +24,36 @@ from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 from sqlalchemy.orm import Session
 
 from ..calendar import WorkingCalendar
-from ..domain.casefile import fold_case
+from ..decoding import check_nothing_after, check_sealed, decode_record, select_notifications
+from ..domain.errors import CorruptEvent, StoreError
 from ..domain.records import EventRecord
 from ..domain.registry import RegistryState
 from ..domain.schema import REGISTRY_TYPES
-from ..rules.engine import judge_case, registry_from
+from ..rules.engine import registry_from
 from ..rules.violation import Judgement, Violation
-from ..decoding import check_nothing_after, check_sealed, decode_record, select_notifications
-from ..domain.errors import CorruptEvent, StoreError
+from .rows import case_rows, fact_row, record_from_row, utc_text, violation_from_row
 from .tables import VIEW_TABLES, case_files, consultation_files, facts, violation_rows
 from .view import LedgerView
 
 if TYPE_CHECKING:
     from ..application import Ledger
 
+#: Cases refreshed per SELECT … IN (…) and per bulk insert.
 CHUNK = 500
+#: Events per catch-up transaction: large enough that a case spread over a long import is folded
+#: a few times, not once per batch; the memory it costs is one set of case references.
+WINDOW = 100_000
 
 
-def utc_text(moment: datetime) -> str:
-    """A fixed-width UTC timestamp: string order is time order, in SQLite and PostgreSQL alike."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+@dataclass
+class _Window:
+    """What one transaction took in: its last position, and the cases whose rows must be redone."""
 
-
-def fact_row(record: EventRecord) -> dict[str, Any]:
-    return {
-        "position": record.position,
-        "event": record.event,
-        "type": record.type,
-        "case_ref": record.case,
-        "at": record.at.isoformat(),
-        "at_date": record.claimed_date,
-        "recorded": record.recorded.isoformat(),
-        "recorded_utc": utc_text(record.recorded),
-        "by_official": record.by,
-        "actor_agency": record.actor_agency,
-        "source": record.source,
-        "idem_key": record.key,
-        "note": record.note,
-        "fields": json.dumps(record.fields, ensure_ascii=False, sort_keys=True),
-    }
-
-
-def record_from_row(row: Any) -> EventRecord:
-    return EventRecord(
-        position=row.position,
-        event=row.event,
-        type=row.type,
-        case=row.case_ref,
-        at=datetime.fromisoformat(row.at),
-        recorded=datetime.fromisoformat(row.recorded),
-        by=row.by_official,
-        actor_agency=row.actor_agency,
-        source=row.source,
-        key=row.idem_key,
-        note=row.note,
-        fields=json.loads(row.fields),
-    )
-
-
-def violation_row(v: Violation) -> dict[str, Any]:
-    return {
-        "case_ref": v.case,
-        "rule": v.rule,
-        "consultation": v.consultation,
-        "agency": v.agency,
-        "official": v.official,
-        "due": v.due,
-        "late_after": v.late_after,
-        "days_late": v.days_late if v.status == "closed" else None,
-        "status": v.status,
-        "deemed_consent": v.deemed_consent,
-        "finding": v.finding,
-        "evidence": json.dumps(list(v.evidence)),
-        "act_on": v.act_on,
-        "details": json.dumps(v.details, ensure_ascii=False, sort_keys=True),
-    }
-
-
-def violation_from_row(row: Any) -> Violation:
-    return Violation(
-        rule=row.rule,
-        case=row.case_ref,
-        consultation=row.consultation,
-        agency=row.agency,
-        official=row.official,
-        due=row.due,
-        days_late=row.days_late,
-        status=row.status,
-        evidence=tuple(json.loads(row.evidence)),
-        act_on=row.act_on,
-        deemed_consent=bool(row.deemed_consent),
-        finding=row.finding,
-        details=json.loads(row.details),
-        trigger=row.late_after if row.late_after != row.due else None,
-    )
-
-
-def case_rows(
-    ref: str, records: list[EventRecord], judgement: Judgement
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]:
-    """One case's rows in `case_files`, `consultation_files` and `violation_rows`."""
-    case = fold_case(records, judgement.registry, judgement.calendar)
-    if case.opened is None:
-        return None, [], []
-    row = {
-        "case_ref": ref,
-        "procedure": case.procedure,
-        "title": case.title,
-        "opened_on": case.opened_on,
-        "opener_agency": case.opener_agency,
-        "lead_agency": case.lead["agency"] if case.lead else None,
-        "lead_official": case.lead["official"] if case.lead else None,
-        "status": case.status(),
-        "initial_due": case.initial_due,
-        "resolved_on": case.resolved_on,
-        "outcome": case.resolved["outcome"] if case.resolved else None,
-        "last_position": records[-1].position,
-    }
-    consultations = [
-        {
-            "case_ref": ref,
-            "consultation": c.consultation,
-            "to_agency": c.to,
-            "requested_on": c.requested_on,
-            "due": c.due,
-            "status": c.status,
-            "handler": c.handler,
-            "answered_by": c.answered_by,
-            "answered_on": c.answered_on,
-            "position": None if c.position is None else json.dumps(c.position, ensure_ascii=False),
-        }
-        for c in case.consultations.values()
-    ]
-    return row, consultations, [violation_row(v) for v in judge_case(records, judgement)]
+    position: int
+    events: int = 0
+    #: Each touched case, with how many of the window's events are its (for progress bars).
+    touched: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    registry_changed: bool = False
 
 
 class Projections:
@@ -204,10 +102,11 @@ class Projections:
                 return applied
             try:
                 with self.view.transaction(commit=True) as session:
-                    self._apply(session, notifications, after=start)
-                    self.view.record_tracking(session, Tracking(self.application_name, notifications[-1].id))
+                    window = self._take_window(session, notifications, start, batch_size, WINDOW, progress)
+                    self._refresh(session, window, progress)
+                    self.view.record_tracking(session, Tracking(self.application_name, window.position))
             except (IntegrityError, SQLIntegrityError):
-                # Another process applied this batch first; carry on from where it got to.
+                # Another process applied this window first; carry on from where it got to.
                 self._registry = None
                 conflicts += 1
                 if conflicts > 100 or (conflicts > 3 and self.position() == start):
@@ -215,88 +114,133 @@ class Projections:
                         f"the read models already hold facts after their tracked position {start} (their tracking"
                         " record was changed outside the ledger?): run `ledger rebuild`") from None
                 continue
-            applied += len(notifications)
-            if progress is not None:
-                progress(len(notifications))
+            applied += window.events
 
     def rebuild(self, *, batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
         """Drop every read model and rebuild it from the events, in ONE transaction: until the new
         read models are complete the old ones stay, and a damaged event (one that does not read
-        back, or differs from its append-time leaf) leaves them untouched."""
+        back, or differs from its append-time leaf) leaves them untouched. The log is read once,
+        in order, `batch_size` events at a time; then each case is folded and judged once."""
         self._registry = None
-        applied, position = 0, 0
         try:
             with self.view.transaction(commit=True) as session:
                 for table in reversed(VIEW_TABLES):
                     session.execute(delete(table))
                 session.execute(delete(self.view.tracking_table))
-                while notifications := self._notifications(position, batch_size):
-                    self._apply(session, notifications, after=position)
-                    position = notifications[-1].id
-                    applied += len(notifications)
-                    if progress is not None:
-                        progress(len(notifications))
-                check_nothing_after(self._ledger.recorder, position)
+                window = _Window(position=0)
+                if notifications := self._notifications(0, batch_size):
+                    window = self._take_window(session, notifications, 0, batch_size, None, progress)
+                check_nothing_after(self._ledger.recorder, window.position)
                 head = self._ledger.recorder.tree_head()
-                if head.size != applied:
+                if head.size != window.events:
                     raise CorruptEvent(None, f"the store's tree head (size {head.size}) is not the tree of its"
-                                             f" {applied} events: written outside the ledger")
-                if applied:
-                    self.view.record_tracking(session, Tracking(self.application_name, position))
+                                             f" {window.events} events: written outside the ledger")
+                self._refresh_every_case(session, self._registry_judgement(session), progress, fresh=True)
+                if window.events:
+                    self.view.record_tracking(session, Tracking(self.application_name, window.position))
         except (IntegrityError, SQLIntegrityError):
             raise StoreError("another process updated the read models during the rebuild; nothing was"
                              " changed: run `ledger rebuild` again") from None
         finally:
             self._registry = None
         self._ledger.recorder.sign_pending()
-        return applied
+        return window.events
 
-    # --- applying a batch ---------------------------------------------------------------------
+    # --- taking in a window -------------------------------------------------------------------
 
-    def _apply(self, session: Session, notifications: Sequence[Notification], after: int) -> None:
-        check_sealed(self._ledger.recorder, notifications, after=after)
-        records = [decode_record(self._ledger.app.mapper, n) for n in notifications]
-        session.execute(insert(facts), [fact_row(r) for r in records])
-        dirty = {r.case for r in records if r.case is not None}
-        if any(r.case is None and r.type in REGISTRY_TYPES for r in records):
-            self._registry = None
-            dirty |= set(session.execute(select(case_files.c.case_ref)).scalars())
-        registry = self._registry_state(session)
-        judgement = Judgement(None, registry, WorkingCalendar(registry.calendar_overrides()))
-        ordered = sorted(c for c in dirty if c is not None)
+    def _take_window(self, session: Session, notifications: Sequence[Notification], after: int, batch_size: int,
+                     limit: int | None, progress: Callable[[int], None] | None) -> _Window:
+        """Insert the facts of `notifications` and of the batches after them, up to `limit` events
+        (None: to the end of the log); note the cases they touch."""
+        window = _Window(position=after)
+        while True:
+            check_sealed(self._ledger.recorder, notifications, after=window.position)
+            records = [decode_record(self._ledger.app.mapper, n) for n in notifications]
+            session.execute(insert(facts), [fact_row(r) for r in records])
+            others = 0
+            for record in records:
+                if record.case is not None:
+                    window.touched[record.case] += 1
+                else:
+                    others += 1
+                    window.registry_changed |= record.type in REGISTRY_TYPES
+            window.position = notifications[-1].id
+            window.events += len(records)
+            if progress is not None and others:
+                progress(others)
+            if len(notifications) < batch_size or (limit is not None and window.events >= limit):
+                return window
+            notifications = self._notifications(window.position, batch_size)
+            if not notifications:
+                return window
+
+    def _refresh(self, session: Session, window: _Window, progress: Callable[[int], None] | None) -> None:
+        """Redo the rows of the cases the window touched (of every case, after a registry change)."""
+        judgement = self._registry_judgement(session)
+        if window.registry_changed:
+            self._refresh_every_case(session, judgement, progress, touched=window.touched)
+            return
+        ordered = sorted(window.touched)
         for start in range(0, len(ordered), CHUNK):
-            self._refresh_cases(session, ordered[start : start + CHUNK], judgement)
+            refs = ordered[start : start + CHUNK]
+            for table in (case_files, consultation_files, violation_rows):
+                session.execute(delete(table).where(table.c.case_ref.in_(refs)))
+            query = select(facts).where(facts.c.case_ref.in_(refs)).order_by(facts.c.position)
+            grouped: dict[str, list[EventRecord]] = defaultdict(list)
+            for row in session.execute(query):
+                grouped[row.case_ref].append(record_from_row(row))
+            _insert_case_rows(session, ((ref, grouped[ref]) for ref in refs), judgement)
+            if progress is not None:
+                progress(sum(window.touched[ref] for ref in refs))
+
+    def _refresh_every_case(self, session: Session, judgement: Judgement, progress: Callable[[int], None] | None,
+                            *, touched: dict[str, int] | None = None, fresh: bool = False) -> None:
+        """Redo every case's rows, reading the facts once in (case, position) order, CHUNK cases
+        at a time. `fresh`: the case tables are empty already (a rebuild)."""
+        if not fresh:
+            for table in (case_files, consultation_files, violation_rows):
+                session.execute(delete(table))
+        query = (select(facts).where(facts.c.case_ref.is_not(None))
+                 .order_by(facts.c.case_ref, facts.c.position).execution_options(yield_per=5000))
+        pending: list[tuple[str, list[EventRecord]]] = []
+        for row in session.execute(query):
+            if not pending or pending[-1][0] != row.case_ref:
+                if len(pending) == CHUNK:
+                    self._flush_cases(session, pending, judgement, progress, touched)
+                    pending = []
+                pending.append((row.case_ref, []))
+            pending[-1][1].append(record_from_row(row))
+        self._flush_cases(session, pending, judgement, progress, touched)
+
+    @staticmethod
+    def _flush_cases(session: Session, cases: list[tuple[str, list[EventRecord]]], judgement: Judgement,
+                     progress: Callable[[int], None] | None, touched: dict[str, int] | None) -> None:
+        _insert_case_rows(session, cases, judgement)
+        if progress is not None:
+            progress(sum(touched.get(ref, 0) for ref, _ in cases) if touched is not None
+                     else sum(len(records) for _, records in cases))
+
+    def _registry_judgement(self, session: Session) -> Judgement:
+        registry = self._registry_state(session)
+        return Judgement(None, registry, WorkingCalendar(registry.calendar_overrides()))
 
     def _registry_state(self, session: Session) -> RegistryState:
-        latest = session.execute(
-            select(func.max(facts.c.position)).where(facts.c.type.in_(REGISTRY_TYPES))
-        ).scalar() or 0
-        if self._registry is None or latest != self._registry_position:
+        """The registry folded from the facts. Another process may have taken in registry events
+        since it was folded: only the facts after the folded position are looked at (a range of
+        the primary key), so this costs nothing when the registry has not changed."""
+        newer = session.execute(
+            select(func.max(facts.c.position))
+            .where(facts.c.position > self._registry_position, facts.c.type.in_(REGISTRY_TYPES))
+        ).scalar()
+        if self._registry is None or newer is not None:
             rows = session.execute(
                 select(facts).where(facts.c.type.in_(REGISTRY_TYPES)).order_by(facts.c.position)
             )
-            self._registry = registry_from(record_from_row(row) for row in rows)
-            self._registry_position = latest
+            records = [record_from_row(row) for row in rows]
+            self._registry = registry_from(records)
+            self._registry_position = records[-1].position if records else 0
         return self._registry
 
-    def _refresh_cases(self, session: Session, refs: list[str], judgement: Judgement) -> None:
-        grouped: dict[str, list[EventRecord]] = defaultdict(list)
-        rows = session.execute(select(facts).where(facts.c.case_ref.in_(refs)).order_by(facts.c.position))
-        for row in rows:
-            grouped[row.case_ref].append(record_from_row(row))
-        for table in (case_files, consultation_files, violation_rows):
-            session.execute(delete(table).where(table.c.case_ref.in_(refs)))
-        cases, consultations, violations = [], [], []
-        for ref in refs:
-            case, case_consultations, case_violations = case_rows(ref, grouped.get(ref, []), judgement)
-            if case is not None:
-                cases.append(case)
-                consultations.extend(case_consultations)
-                violations.extend(case_violations)
-        for table, rows_to_insert in ((case_files, cases), (consultation_files, consultations),
-                                      (violation_rows, violations)):
-            if rows_to_insert:
-                session.execute(insert(table), rows_to_insert)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -343,4 +287,17 @@ class Projections:
                 rows = session.execute(select(*columns)).all()
                 result[table.name] = sorted((tuple(row) for row in rows), key=repr)
         return result
+
+
+def _insert_case_rows(session: Session, cases: Iterable[tuple[str, list[EventRecord]]], judgement: Judgement) -> None:
+    rows: dict[Any, list[dict[str, Any]]] = {case_files: [], consultation_files: [], violation_rows: []}
+    for ref, records in cases:
+        case, consultations, violations = case_rows(ref, records, judgement)
+        if case is not None:
+            rows[case_files].append(case)
+            rows[consultation_files].extend(consultations)
+            rows[violation_rows].extend(violations)
+    for table, table_rows in rows.items():
+        if table_rows:
+            session.execute(insert(table), table_rows)
 

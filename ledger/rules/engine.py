@@ -47,7 +47,12 @@ def registry_from(records: Iterable[EventRecord]) -> RegistryState:
 
 def judge_case(records: list[EventRecord], j: Judgement) -> list[Violation]:
     """Every rule over one case's records (log order), late recording included, findings applied."""
-    case = fold_case(records, j.registry, j.calendar)
+    return judge_case_file(fold_case(records, j.registry, j.calendar), records, j)
+
+
+def judge_case_file(case: CaseFile, records: list[EventRecord], j: Judgement) -> list[Violation]:
+    """`judge_case` for a case already folded from `records` (the read models fold each case once
+    and keep both its rows and its violations from that one fold)."""
     if case.opened is None:
         return []
     found = [v for rule in CASE_RULES for v in rule(case, j)]
