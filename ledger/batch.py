@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -23,12 +23,22 @@ from .domain.events import LedgerAggregate, LedgerEvent, ledger_event_id
 from .domain.programme import AgencyYear, agency_year_id
 from .domain.registry import REGISTRY_ID, Registry
 from .domain.schema import Envelope
-
-if TYPE_CHECKING:
-    from .application import Ledger
+from .store import KeyRow
 
 #: SPEC §4: a claimed time more than this after the ledger's clock is refused.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class AggregateStore(Protocol):
+    """What a batch needs of the log (`EventLog` provides it; the unit tests' desk fakes it)."""
+
+    def load(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate: ...
+
+    def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]: ...
+
+    def save(self, events: Sequence[Any], keys: Sequence[KeyRow]) -> Any: ...
+
+    def locate(self, originator_id: UUID, version: int) -> tuple[int, datetime] | None: ...
 
 
 @dataclass(frozen=True)
@@ -58,10 +68,10 @@ class Outcome:
 
 
 class Batch:
-    def __init__(self, ledger: Ledger, *, clock: Callable[[], datetime]) -> None:
-        self._ledger = ledger
+    def __init__(self, log: AggregateStore, *, clock: Callable[[], datetime]) -> None:
+        self._log = log
         self._clock = clock
-        self.registry: Registry = ledger.load(REGISTRY_ID, Registry)  # type: ignore[assignment]
+        self.registry: Registry = log.load(REGISTRY_ID, Registry)  # type: ignore[assignment]
         self._aggregates: dict[UUID, LedgerAggregate] = {REGISTRY_ID: self.registry}
         self._events: list[Any] = []
         self._known_keys: dict[str, tuple[str, UUID, int]] = {}
@@ -69,7 +79,7 @@ class Batch:
         self._looked_up: set[str] = set()
         #: The ids staged by this batch, with the line (or None) each was offered at.
         self._staged_keys: dict[str, int | None] = {}
-        self._key_rows: list[tuple[str, str, str, int]] = []
+        self._key_rows: list[KeyRow] = []
         self.outcomes: list[Outcome] = []
 
     def __len__(self) -> int:
@@ -84,7 +94,7 @@ class Batch:
         """Look up many idempotency ids at once (an import knows them all in advance)."""
         wanted = [k for k in set(keys) if k not in self._known_keys and k not in self._looked_up]
         if wanted:
-            self._known_keys.update(self._ledger.recorder.lookup_keys(wanted))
+            self._known_keys.update(self._log.lookup_keys(wanted))
             self._looked_up.update(wanted)
 
     def add(
@@ -175,7 +185,7 @@ class Batch:
     def _get(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate:
         aggregate = self._aggregates.get(aggregate_id)
         if aggregate is None:
-            aggregate = self._ledger.load(aggregate_id, cls)
+            aggregate = self._log.load(aggregate_id, cls)
             self._aggregates[aggregate_id] = aggregate
         return aggregate
 
@@ -183,7 +193,7 @@ class Batch:
         """Save every staged event in one transaction; fill in positions and recorded times."""
         if self._events:
             try:
-                recordings = self._ledger.app.save(*self._events, keys=self._key_rows)
+                recordings = self._log.save(self._events, self._key_rows)
             except IntegrityError:
                 raise ConcurrentAppend(
                     "another writer changed the same case or registry, or used the same id, at the same time;"
@@ -203,7 +213,7 @@ class Batch:
         for i, outcome in enumerate(self.outcomes):
             found = where.get((outcome.originator_id, outcome.version))
             if found is None and outcome.duplicate:
-                found = self._ledger.locate(outcome.originator_id, outcome.version)
+                found = self._log.locate(outcome.originator_id, outcome.version)
             if found is not None:
                 self.outcomes[i] = replace(outcome, position=found[0], recorded=found[1])
         return self.outcomes

@@ -15,11 +15,14 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import psycopg
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -142,6 +145,46 @@ class StoreConfig:
         if self.kind == "sqlite" and self.sqlite_path:
             return Path(self.sqlite_path).absolute().parent / "ledger.key"
         return Path("ledger.key").absolute()
+
+
+# An arbitrary, fixed advisory-lock key ("ledger" in ASCII) taken while a store's tables are made.
+_CREATION_LOCK = 0x6C6564676572
+
+
+@contextmanager
+def creation_lock(config: StoreConfig, engine: Engine) -> Iterator[None]:
+    """Serialise table creation between processes starting at once: PostgreSQL's
+    CREATE OR REPLACE FUNCTION (the library's) is not safe to run concurrently."""
+    if config.kind != "postgres":
+        yield
+        return
+    with engine.connect() as connection:
+        if config.schema:
+            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{config.schema}"'))
+            connection.commit()
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _CREATION_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _CREATION_LOCK})
+
+
+def store_address(config: StoreConfig, engine: Engine) -> str:
+    """The store's identity for its high-water mark: the resolved file for SQLite; for PostgreSQL
+    the server's own word (its cluster id, or address and port), the database and schema, so
+    `localhost` and `127.0.0.1` are one store."""
+    if config.kind == "sqlite":
+        return config.address()
+    schema = config.schema or "public"
+    with engine.connect() as connection:
+        try:
+            server = str(connection.execute(text("SELECT system_identifier FROM pg_control_system()")).scalar())
+        except Exception:  # noqa: BLE001 - a role without the right to read it
+            connection.rollback()
+            row = connection.execute(text("SELECT inet_server_addr(), inet_server_port()")).one()
+            server = f"{row[0]}:{row[1]}"
+        database = connection.execute(text("SELECT current_database()")).scalar()
+    return f"postgresql://{server}/{database}?schema={schema}"
 
 
 #: The table every ledger has: its events (the library names it by store).

@@ -35,7 +35,20 @@ from .merkle import Frontier, raw_leaf, root_of
 from .trust import describe
 
 if TYPE_CHECKING:
-    from ..application import Ledger
+    from ..eventlog import EventLog
+    from ..projections import Projections
+    from .watermark import Watermark
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What is verified: the log, the read models built from it, and this host's key and its
+    high-water mark (what it signed for this store)."""
+
+    log: EventLog
+    projections: Projections
+    watermark: Watermark | None
+    own_key: str | None
 
 
 @dataclass(frozen=True)
@@ -82,10 +95,10 @@ class Verification:
 RECORDED_TIME_SLACK = timedelta(hours=1)
 
 
-def recompute_leaves(ledger: Ledger, result: Verification) -> list[tuple[int, bytes]]:
+def recompute_leaves(subject: Subject, result: Verification) -> list[tuple[int, bytes]]:
     leaves = []
     latest: datetime | None = None
-    for raw in ledger.recorder.raw_events():
+    for raw in subject.log.recorder.raw_events():
         try:
             UUID(raw.originator_id)
         except ValueError:
@@ -109,18 +122,18 @@ def _recorded_time(state: bytes) -> datetime | None:
         return None  # an unreadable state is reported through its leaf
 
 
-def verify(ledger: Ledger, *, full: bool = False, trusted: dict[str, str]) -> Verification:
+def verify(subject: Subject, *, full: bool = False, trusted: dict[str, str]) -> Verification:
     result = Verification(trusted=trusted)
-    leaves = recompute_leaves(ledger, result)
+    leaves = recompute_leaves(subject, result)
     result.events = len(leaves)
-    _compare_leaves(leaves, ledger.recorder.stored_leaves(), result)
-    checkpoints = ledger.recorder.stored_checkpoints()
+    _compare_leaves(leaves, subject.log.recorder.stored_leaves(), result)
+    checkpoints = subject.log.recorder.stored_checkpoints()
     _check_checkpoints(checkpoints, leaves, result)
-    _check_watermark(ledger, checkpoints, len(leaves), result)
-    _check_head(ledger, leaves, result)
-    _check_consumption(ledger, leaves, result)
+    _check_watermark(subject, checkpoints, len(leaves), result)
+    _check_head(subject, leaves, result)
+    _check_consumption(subject, leaves, result)
     if full and result.ok:
-        _check_read_models(ledger, result)
+        _check_read_models(subject, result)
     return result
 
 
@@ -188,20 +201,20 @@ def _check_checkpoints(checkpoints: list[Checkpoint], leaves: list[tuple[int, by
                 result.signed = max(result.signed, checkpoint.size)
 
 
-def _check_watermark(ledger: Ledger, checkpoints: list[Checkpoint], events: int, result: Verification) -> None:
+def _check_watermark(subject: Subject, checkpoints: list[Checkpoint], events: int, result: Verification) -> None:
     """The key file's key remembers the largest tree it signed for this store: it must still be here."""
-    if ledger.watermark is None:
+    if subject.watermark is None:
         return
     try:
-        mark = ledger.watermark.read()
+        mark = subject.watermark.read()
     except ValueError as damaged:
         result.problems.append(Problem(None, f"{damaged}: what this host's key signed cannot be checked"))
         return
-    own = ledger.key_file_public
+    own = subject.own_key
     if mark is None:
         if any(c.public_key == own and c.signature_ok() for c in checkpoints):
             result.problems.append(Problem(None, f"this host's key signed checkpoints of this store, but its high-water"
-                                                 f" mark ({ledger.watermark.path}) has no entry for it: deleted? (a key"
+                                                 f" mark ({subject.watermark.path}) has no entry for it: deleted? (a key"
                                                  " file copied from another host needs that host's mark beside it)"))
         return
     if not any(c.size == mark.size and c.root == mark.root and c.public_key == own and c.signature_ok()
@@ -212,9 +225,9 @@ def _check_watermark(ledger: Ledger, checkpoints: list[Checkpoint], events: int,
                                              " events now)"))
 
 
-def _check_head(ledger: Ledger, leaves: list[tuple[int, bytes]], result: Verification) -> None:
+def _check_head(subject: Subject, leaves: list[tuple[int, bytes]], result: Verification) -> None:
     try:
-        head = ledger.recorder.tree_head()
+        head = subject.log.recorder.tree_head()
     except CorruptEvent as damaged:
         result.problems.append(Problem(None, str(damaged)))
         return
@@ -226,8 +239,8 @@ def _check_head(ledger: Ledger, leaves: list[tuple[int, bytes]], result: Verific
         ))
 
 
-def _check_consumption(ledger: Ledger, leaves: list[tuple[int, bytes]], result: Verification) -> None:
-    tracked = ledger.projections.position()
+def _check_consumption(subject: Subject, leaves: list[tuple[int, bytes]], result: Verification) -> None:
+    tracked = subject.projections.position()
     result.tracked = 0
     positions = [p for p, _ in leaves]
     if tracked and tracked not in set(positions):
@@ -235,7 +248,7 @@ def _check_consumption(ledger: Ledger, leaves: list[tuple[int, bytes]], result: 
         return
     consumed = [p for p in positions if p <= tracked]
     result.tracked = len(consumed)
-    with ledger.projections.view.transaction(commit=False) as session:
+    with subject.projections.view.transaction(commit=False) as session:
         stored = [row[0] for row in session.execute(select(facts.c.position).order_by(facts.c.position))]
     if stored != consumed:
         missing = sorted(set(consumed) ^ set(stored))
@@ -243,9 +256,9 @@ def _check_consumption(ledger: Ledger, leaves: list[tuple[int, bytes]], result: 
                                        "the read models' facts do not match the log up to their position"))
 
 
-def _check_read_models(ledger: Ledger, result: Verification) -> None:
+def _check_read_models(subject: Subject, result: Verification) -> None:
     """Recompute every read-model row from the events and compare, table by table."""
-    records = list(ledger.records())
+    records = list(subject.log.records())
     expected_facts = sorted((tuple(fact_row(r).values()) for r in records), key=repr)
     registry = registry_from(r for r in records if r.case is None)
     judgement = Judgement(None, registry, WorkingCalendar(registry.calendar_overrides()))
@@ -260,7 +273,7 @@ def _check_read_models(ledger: Ledger, result: Verification) -> None:
             expected["case_files"].append(case)
             expected["consultation_files"].extend(consultations)
             expected["violation_rows"].extend(violations)
-    stored = ledger.projections.table_rows()
+    stored = subject.projections.table_rows()
     if sorted(stored["facts"], key=repr) != expected_facts:
         result.problems.append(Problem(None, "the facts table differs from the events (rows changed?)"))
     for table in (case_files, consultation_files, violation_rows):

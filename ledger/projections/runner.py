@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, Tracking
 from eventsourcing.utils import Environment
@@ -29,14 +29,12 @@ from ..domain.errors import CorruptEvent, StoreError
 from ..domain.records import EventRecord
 from ..domain.registry import RegistryState
 from ..domain.schema import REGISTRY_TYPES
+from ..eventlog import EventLog
 from ..rules.engine import registry_from
 from ..rules.violation import Judgement, Violation
 from .rows import case_rows, fact_row, record_from_row, utc_text, violation_from_row
 from .tables import VIEW_TABLES, case_files, consultation_files, facts, violation_rows
 from .view import LedgerView
-
-if TYPE_CHECKING:
-    from ..application import Ledger
 
 #: Cases refreshed per SELECT … IN (…) and per bulk insert.
 CHUNK = 500
@@ -61,11 +59,10 @@ class Projections:
 
     application_name = "Ledger"
 
-    def __init__(self, ledger: Ledger) -> None:
-        self._ledger = ledger
+    def __init__(self, log: EventLog, sqlalchemy_url: str) -> None:
+        self._log = log
         env = Environment(
-            "ledger_views",
-            {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": ledger.config.sqlalchemy_url()},
+            "ledger_views", {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": sqlalchemy_url}
         )
         self._factory = InfrastructureFactory.construct(env)
         self.view = cast(LedgerView, self._factory.tracking_recorder(LedgerView))
@@ -87,7 +84,7 @@ class Projections:
         return self.view.max_tracking_id(self.application_name) or 0
 
     def _notifications(self, after: int, limit: int) -> Sequence[Notification]:
-        return cast(Sequence[Notification], select_notifications(self._ledger.recorder, after, limit))
+        return cast(Sequence[Notification], select_notifications(self._log.recorder, after, limit))
 
     def catch_up(self, *, batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
         """Apply every event not yet in the read models; returns how many were applied."""
@@ -97,8 +94,8 @@ class Projections:
             start = self.position()
             notifications = self._notifications(start, batch_size)
             if not notifications:
-                check_nothing_after(self._ledger.recorder, start)
-                self._ledger.recorder.sign_pending()
+                check_nothing_after(self._log.recorder, start)
+                self._log.recorder.sign_pending()
                 return applied
             try:
                 with self.view.transaction(commit=True) as session:
@@ -130,8 +127,8 @@ class Projections:
                 window = _Window(position=0)
                 if notifications := self._notifications(0, batch_size):
                     window = self._take_window(session, notifications, 0, batch_size, None, progress)
-                check_nothing_after(self._ledger.recorder, window.position)
-                head = self._ledger.recorder.tree_head()
+                check_nothing_after(self._log.recorder, window.position)
+                head = self._log.recorder.tree_head()
                 if head.size != window.events:
                     raise CorruptEvent(None, f"the store's tree head (size {head.size}) is not the tree of its"
                                              f" {window.events} events: written outside the ledger")
@@ -143,7 +140,7 @@ class Projections:
                              " changed: run `ledger rebuild` again") from None
         finally:
             self._registry = None
-        self._ledger.recorder.sign_pending()
+        self._log.recorder.sign_pending()
         return window.events
 
     # --- taking in a window -------------------------------------------------------------------
@@ -154,8 +151,8 @@ class Projections:
         (None: to the end of the log); note the cases they touch."""
         window = _Window(position=after)
         while True:
-            check_sealed(self._ledger.recorder, notifications, after=window.position)
-            records = [decode_record(self._ledger.app.mapper, n) for n in notifications]
+            check_sealed(self._log.recorder, notifications, after=window.position)
+            records = [decode_record(self._log.mapper, n) for n in notifications]
             session.execute(insert(facts), [fact_row(r) for r in records])
             others = 0
             for record in records:

@@ -253,7 +253,7 @@ def test_eight_concurrent_imports_of_registry_events_all_succeed(store_url, cloc
 
 
 def test_a_conflict_that_outlasts_every_retry_exits_3_and_says_retrying_is_safe(sqlite_url, clock, monkeypatch):
-    from ledger import application
+    from ledger import writing
     from ledger.batch import Batch
     from ledger.domain.errors import ConcurrentAppend
 
@@ -264,7 +264,7 @@ def test_a_conflict_that_outlasts_every_retry_exits_3_and_says_retrying_is_safe(
         raise ConcurrentAppend("another writer changed the same case or registry at the same time")
 
     monkeypatch.setattr(Batch, "commit", always_conflicts)
-    monkeypatch.setattr(application, "RETRY_DELAY", 0.0)
+    monkeypatch.setattr(writing, "RETRY_DELAY", 0.0)
     result = CliRunner().invoke(main, ["--db", sqlite_url, "import", "-"], input="\n".join(lines(opened())) + "\n")
     assert result.exit_code == 3 and "retrying is safe" in result.stderr and "nothing was appended" in result.stderr
 

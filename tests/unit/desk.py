@@ -1,4 +1,4 @@
-"""A store-less stand-in for the `Ledger` a `Batch` talks to: every aggregate starts empty.
+"""A store-less stand-in for the log a `Batch` talks to: every aggregate starts empty.
 
 Unit tests stage events through the real `Batch` (the same validation path as imports, the web
 and the API) without touching a database; they never commit.
@@ -6,6 +6,7 @@ and the API) without touching a database; they never commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -16,13 +17,9 @@ from ledger.domain.schema import parse_event
 from tests.builders import registry_lines
 
 
-class _NoKeys:
-    def lookup_keys(self, keys: Any) -> dict[str, Any]:
-        return {}
-
-
-class EmptyLedger:
-    recorder = _NoKeys()
+class EmptyLog:
+    """The `AggregateStore` port of a batch, with nothing stored: every aggregate starts empty,
+    no id is known, and nothing is ever saved (a desk never commits)."""
 
     def __init__(self, clock: Any) -> None:
         self.clock = clock
@@ -30,12 +27,21 @@ class EmptyLedger:
     def load(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate:
         return cls.shell(aggregate_id, self.clock())
 
+    def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
+        return {}
+
+    def save(self, events: Sequence[Any], keys: Sequence[Any]) -> Any:
+        raise AssertionError("a desk never commits")
+
+    def locate(self, originator_id: UUID, version: int) -> tuple[int, datetime] | None:
+        return None
+
 
 class Desk:
     """Offer events one by one, as a clerk would; refusals raise."""
 
     def __init__(self, clock: Any, *, with_registry: bool = True) -> None:
-        self.batch = Batch(EmptyLedger(clock), clock=clock)  # type: ignore[arg-type]
+        self.batch = Batch(EmptyLog(clock), clock=clock)
         if with_registry:
             for obj in registry_lines():
                 self.add(obj)

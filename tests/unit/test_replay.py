@@ -268,7 +268,7 @@ def test_each_step_is_judged_exactly_as_judging_that_steps_events_afresh(sqlite_
     cases = sorted({r.case for r in ledger.records() if r.case})
     compared = 0
     for ref in cases:
-        records = ledger.stream_records(case_id(ref))
+        records = ledger.log.stream_records(case_id(ref))
         for step in range(1, len(records) + 2):
             replay = replay_case(ledger, ref, step=step)
             fresh = judge_case(records[:step], Judgement(replay.judged_on, registry, calendar))

@@ -1,0 +1,154 @@
+"""The event store port: what the rest of the core may ask of the log, and nothing more.
+
+`EventLog` wraps the eventsourcing application (its repository, mapper and `save`) and our
+recorder (positions, leaves, checkpoints). Batches, projections, verification and reports receive
+an `EventLog` (and a clock, a signer) rather than the `Ledger`, so no lower layer can reach back
+into the facade, and the facade is the only module that knows how the pieces are put together.
+Every read names a damaged event by its position rather than letting a library error through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timezone
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import Environment, EnvType
+
+from .decoding import check_nothing_after, check_sealed, decode_event, decode_record, select_notifications
+from .domain.errors import CorruptEvent
+from .domain.events import LedgerAggregate
+from .domain.records import EventRecord
+from .integrity.checkpoint import Checkpoint
+from .integrity.merkle import raw_leaf, root_of
+from .recorders import LedgerRecorder
+from .store import KeyRow
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class LedgerApplication(Application[UUID]):
+    """The eventsourcing application holding every event (table `stored_events` / `ledger_events`)."""
+
+    name = "Ledger"
+    log_section_size = 1000
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Configuration comes from the store URL only, never from stray environment variables.
+        return Environment(name, dict(env or {}))
+
+
+class EventLog:
+    """The log of one store: load and save aggregates, read records, check what was sealed."""
+
+    def __init__(self, app: LedgerApplication, clock: Clock) -> None:
+        self.app = app
+        self.recorder = cast(LedgerRecorder, app.recorder)
+        self.mapper = app.mapper
+        self.clock = clock
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def load(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate:
+        """The aggregate as it stands, or an empty one if it has no events yet."""
+        try:
+            return cast(LedgerAggregate, self.app.repository.get(aggregate_id))
+        except AggregateNotFoundError:
+            return cls.shell(aggregate_id, self.clock())
+        except Exception:  # a stored event of this aggregate is damaged: name it
+            self.stream_records(aggregate_id)
+            raise
+
+    def save(self, events: Sequence[Any], keys: Sequence[KeyRow]) -> Any:
+        """Save events (of many aggregates) and their idempotency keys in one transaction."""
+        return self.app.save(*events, keys=list(keys))
+
+    def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
+        return self.recorder.lookup_keys(keys)
+
+    def locate(self, originator_id: UUID, version: int) -> tuple[int, datetime] | None:
+        """(position, recorded time) of one stored event."""
+        positions = self.recorder.positions_of(originator_id)
+        if version not in positions:
+            return None
+        raw = next(r for r in self.recorder.select_events_raw(originator_id) if r.version == version)
+        stored = StoredEvent(UUID(raw.originator_id), raw.version, raw.topic, raw.state)
+        return positions[version], decode_event(self.mapper, stored, raw.position).timestamp
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def event_count(self) -> int:
+        """How many events the log holds: the sealed tree's size, written in the same transaction as
+        the events (the last position is no count: PostgreSQL's sequence leaves gaps on rollback)."""
+        size = self.recorder.tree_head().size
+        if size == 0 and self.recorder.max_notification_id():
+            return sum(1 for _ in self.recorder.raw_events())  # a store made before sealing
+        return size
+
+    def records(self, *, start: int = 1, batch_size: int = 1000) -> Iterator[EventRecord]:
+        """Every stored event in log order, each checked against its sealed leaf."""
+        position = start - 1
+        while True:
+            notifications = select_notifications(self.recorder, position, batch_size)
+            if not notifications:
+                check_nothing_after(self.recorder, position)
+                return
+            check_sealed(self.recorder, notifications, after=position)
+            for notification in notifications:
+                yield decode_record(self.mapper, notification)
+            position = notifications[-1].id
+
+    def stream_records(self, aggregate_id: UUID) -> list[EventRecord]:
+        """One aggregate's events, in log order, each checked against its sealed leaf."""
+        raws = self.recorder.select_events_raw(aggregate_id)
+        if not raws:
+            return []
+        sealed = {p: leaf for p, _, leaf in self.recorder.stored_leaves(after=min(r.position for r in raws) - 1,
+                                                                           upto=max(r.position for r in raws))}
+        records = []
+        for expected, raw in enumerate(raws, start=1):
+            if raw.version != expected:
+                raise CorruptEvent(raw.position, f"event {expected} of this stream is missing (deleted outside the ledger?)")
+            if sealed.get(raw.position) != raw_leaf(raw).hex():
+                raise CorruptEvent(raw.position, "the stored event's bytes differ from those sealed when it was appended")
+            stored = StoredEvent(UUID(raw.originator_id), raw.version, raw.topic, raw.state)
+            records.append(EventRecord.from_event(decode_event(self.mapper, stored, raw.position), raw.position))
+        return records
+
+    # --- what was sealed ------------------------------------------------------------------------
+
+    def check_nothing_deleted(self) -> None:
+        """As many events in the log as were sealed (a case's last event deleted leaves no gap in its
+        stream); the head is read twice so that a concurrent append is not taken for damage."""
+        for _ in range(3):
+            before = self.recorder.tree_head().size
+            count = self.recorder.count_events()
+            if self.recorder.tree_head().size == before:
+                if count != before:
+                    raise CorruptEvent(None, f"the log holds {count} events but {before} were sealed: events were"
+                                             " deleted or inserted outside the ledger (`ledger verify` names where)")
+                return
+
+    def sealed_leaves(self) -> list[tuple[int, bytes]]:
+        """(position, leaf) of every stored event, computed from its bytes as stored now."""
+        return [(raw.position, raw_leaf(raw)) for raw in self.recorder.raw_events()]
+
+    def check_covers(self, checkpoint: Checkpoint, leaves: list[tuple[int, bytes]]) -> None:
+        """The checkpoint must be the root of the log's first `size` events and their sealed leaves:
+        nothing goes out under a checkpoint that does not cover it."""
+        sealed = self.recorder.stored_leaves()
+        for (position, leaf), (sealed_position, _, sealed_leaf) in zip(leaves, sealed, strict=False):
+            if position != sealed_position or leaf.hex() != sealed_leaf:
+                raise CorruptEvent(min(position, sealed_position), "the log differs here from what was sealed")
+        if len(sealed) != len(leaves) or len(leaves) < checkpoint.size:
+            raise CorruptEvent(None, f"the log holds {len(leaves)} events, {len(sealed)} were sealed and the"
+                                     f" checkpoint covers {checkpoint.size}")
+        if root_of(leaf for _, leaf in leaves[: checkpoint.size]).hex() != checkpoint.root:
+            raise CorruptEvent(None, f"the events do not match the checkpoint at size {checkpoint.size}")

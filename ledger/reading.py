@@ -1,0 +1,144 @@
+"""The ledger's answers (SPEC §6–§7): violations, delays, scorecards, the registry and a case as
+seen at a date — from the read models and the sealed log, as plain frozen data. Nothing here
+writes; the read models are caught up by the facade before it asks.
+
+As-of (business time) and known-at (ledger time) filter the records before folding, registry
+included, so a question about the past sees the registry as it was then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from .calendar import LOCAL_TZ, WorkingCalendar
+from .domain.case import case_id
+from .domain.casefile import fold_case, history_steps
+from .domain.errors import InvalidField, UnknownReference
+from .domain.records import EventRecord, filter_records
+from .domain.registry import REGISTRY_ID, RegistryState
+from .eventlog import EventLog
+from .projections import Projections
+from .rules import RULEBOOK, Violation, judge, scoring, visible
+from .rules.engine import judge_agencies, judgement_for, sort_violations
+
+
+@dataclass(frozen=True)
+class CaseAsSeen:
+    """One case's events visible as of a date and known at a time (log order), the registry and
+    calendar as of then, and how many of its events those bounds hide."""
+
+    records: list[EventRecord]
+    registry: RegistryState
+    calendar: WorkingCalendar
+    hidden: int
+
+
+class Reader:
+    """Answers over one store's log and read models, judged on the clock's today."""
+
+    def __init__(self, log: EventLog, projections: Projections, clock: Callable[[], datetime]) -> None:
+        self._log = log
+        self._projections = projections
+        self._clock = clock
+
+    def today(self) -> date:
+        return self._clock().astimezone(LOCAL_TZ).date()
+
+    def violations(self, *, as_of: date | None, known_at: datetime | None, include_dismissed: bool) -> list[Violation]:
+        """As of today and known now, from the maintained table (open items' lateness computed
+        from their stored due dates); any other question, by judging the stored facts visible then."""
+        today = self.today()
+        if known_at is None and (as_of is None or as_of == today):
+            found = self._current_violations(today)
+        else:
+            as_of = as_of or today
+            found = judge(self._projections.facts(as_of=as_of, known_at=known_at), as_of)
+        return list(visible(found, include_dismissed=include_dismissed))
+
+    def scorecard(self, start: date, end: date, *, by_official: bool, known_at: datetime | None) -> list[dict[str, Any]]:
+        """SPEC §7 scorecard over [start, end], judged as of `end` (Decision 766 on-time rate)."""
+        if end < start:
+            raise InvalidField(code="period_reversed", params={}, field="to")
+        records = list(self._projections.facts(as_of=end, known_at=known_at))
+        return scoring.scorecard_from_records(records, start, end, by_official=by_official)
+
+    def _current_violations(self, today: date) -> list[Violation]:
+        others = list(self._projections.facts(non_case_only=True))
+        judgement = judgement_for(others, today)
+        found = judge_agencies(others, judgement)
+        # A case with an open pause is judged with its due date moving day by day (the pause counts
+        # up to today), and who answers for it can change with that date: judge those cases now,
+        # from their facts, rather than read rows stored on another day.
+        paused = set(self._projections.paused_cases())
+        if paused:
+            records = sorted([*others, *self._projections.facts(cases=sorted(paused))], key=lambda r: r.position)
+            found.extend(v for v in judge(records, today) if v.case in paused)
+        for violation in self._projections.open_and_closed_violations():
+            if violation.case in paused:
+                continue
+            if violation.status == "open":
+                assert violation.late_after is not None
+                days = judgement.calendar.wd(violation.late_after, today)
+                if days < 1:
+                    continue
+                violation = replace(violation, days_late=days if RULEBOOK[violation.rule].measures_lateness else None)
+            found.append(violation)
+        return sort_violations(found)
+
+    def registry_as_of(self, as_of: date | None = None, known_at: datetime | None = None) -> RegistryState:
+        """The registry folded from its events visible at as-of / known-at."""
+        state = RegistryState()
+        for record in filter_records(self._log.stream_records(REGISTRY_ID), as_of, known_at):
+            state.apply(record.type, record.at, record.fields)
+        return state
+
+    def case_as_seen(self, case: str, as_of: date, known_at: datetime | None = None) -> CaseAsSeen:
+        """One case's sealed events visible as of A and known at T, with the registry and calendar
+        as of then. Refuses an unknown case, and a log with events deleted."""
+        all_records = self._log.stream_records(case_id(case))
+        if not all_records:
+            raise UnknownReference(code="unknown_case", params={"case": repr(case)}, field="case")
+        self._log.check_nothing_deleted()
+        records = filter_records(all_records, as_of, known_at)
+        registry = self.registry_as_of(as_of, known_at)
+        return CaseAsSeen(records, registry, WorkingCalendar(registry.calendar_overrides()),
+                          hidden=len(all_records) - len(records))
+
+    def history(self, case: str, *, as_of: date | None, known_at: datetime | None) -> dict[str, Any]:
+        """A case's events with both times and the state after each, as plain data."""
+        as_of = as_of or self.today()
+        seen = self.case_as_seen(case, as_of, known_at)
+        records, registry, calendar = seen.records, seen.registry, seen.calendar
+        steps = history_steps(records, registry, calendar)
+        final = fold_case(records, registry, calendar).snapshot(as_of) if records else None
+        return {
+            "case": case,
+            "as_of": as_of.isoformat(),
+            "known_at": known_at.isoformat() if known_at else None,
+            "calendar": calendar.version,
+            "events": [
+                {**record_dict(step["record"]), "out_of_order": step["out_of_order"], "state": step["state"]}
+                for step in steps
+            ],
+            "hidden": seen.hidden,
+            "state": final,
+        }
+
+
+def record_dict(record: EventRecord) -> dict[str, Any]:
+    return {
+        "position": record.position,
+        "event": record.event,
+        "type": record.type,
+        "at": record.at.isoformat(),
+        "recorded": record.recorded.isoformat(),
+        "by": record.by,
+        "agency": record.actor_agency,
+        "source": record.source,
+        "id": record.key,
+        "note": record.note,
+        "fields": dict(record.fields),
+    }
