@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError
 from .domain.case import Case, case_id
 from .domain.errors import ConcurrentAppend, KeyConflict, OutOfOrder
 from .domain.events import LedgerAggregate, LedgerEvent, ledger_event_id
+from .domain.records import EventRecord
 from .domain.programme import AgencyYear, agency_year_id
 from .domain.registry import REGISTRY_ID, Registry
 from .domain.schema import Envelope
@@ -35,6 +36,8 @@ class AggregateStore(Protocol):
     def load(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate: ...
 
     def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]: ...
+
+    def existing_streams(self, aggregate_ids: Sequence[UUID]) -> set[UUID]: ...
 
     def save(self, events: Sequence[Any], keys: Sequence[KeyRow]) -> Any: ...
 
@@ -81,6 +84,11 @@ class Batch:
         self._staged_keys: dict[str, int | None] = {}
         self._key_rows: list[KeyRow] = []
         self.outcomes: list[Outcome] = []
+        #: Aggregates known (from `prefetch`) to have no stored events.
+        self._absent: set[UUID] = set()
+        #: After `commit`: the saved events as records, by log position (the read models take
+        #: them in without reading them back).
+        self.saved: dict[int, EventRecord] = {}
 
     def __len__(self) -> int:
         return len(self._events)
@@ -89,6 +97,14 @@ class Batch:
     def staged(self) -> list[Any]:
         """The events staged so far, in the order they will be saved."""
         return list(self._events)
+
+    def prefetch(self, envelopes: Sequence[Envelope]) -> None:
+        """Look up, once, what a whole import needs of the store: its idempotency ids, and which
+        of its aggregates have no events yet (those start empty without a query each)."""
+        self.prefetch_keys([e.key for e in envelopes if e.key is not None])
+        wanted = {self._aggregate_id(e) for e in envelopes} - self._aggregates.keys()
+        if wanted:
+            self._absent |= wanted - self._log.existing_streams(sorted(wanted))
 
     def prefetch_keys(self, keys: Sequence[str]) -> None:
         """Look up many idempotency ids at once (an import knows them all in advance)."""
@@ -173,19 +189,25 @@ class Batch:
             version=version,
         )
 
-    def _aggregate_for(self, envelope: Envelope) -> LedgerAggregate:
+    @staticmethod
+    def _aggregate_id(envelope: Envelope) -> UUID:
         family = envelope.family
         if family == "registry":
-            return self.registry
+            return REGISTRY_ID
         if family == "case":
             assert envelope.case is not None
-            return self._get(case_id(envelope.case), Case)
-        return self._get(agency_year_id(envelope.fields["agency"], envelope.fields["year"]), AgencyYear)
+            return case_id(envelope.case)
+        return agency_year_id(envelope.fields["agency"], envelope.fields["year"])
 
-    def _get(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate:
+    def _aggregate_for(self, envelope: Envelope) -> LedgerAggregate:
+        aggregate_id = self._aggregate_id(envelope)
         aggregate = self._aggregates.get(aggregate_id)
         if aggregate is None:
-            aggregate = self._log.load(aggregate_id, cls)
+            cls = Case if envelope.family == "case" else AgencyYear
+            if aggregate_id in self._absent:
+                aggregate = cls.shell(aggregate_id, self._clock())
+            else:
+                aggregate = self._log.load(aggregate_id, cls)
             self._aggregates[aggregate_id] = aggregate
         return aggregate
 
@@ -206,6 +228,8 @@ class Batch:
                 )
                 for r in recordings
             }
+            self.saved = {r.notification.id: EventRecord.from_event(cast(LedgerEvent, r.domain_event), r.notification.id)
+                          for r in recordings}
             self._events = []
             self._key_rows = []
         else:

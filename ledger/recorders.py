@@ -75,6 +75,9 @@ class LedgerRecorder(Protocol):
     def positions_of(self, originator_id: UUID) -> dict[int, int]:
         """Log positions of one aggregate's events, by version."""
 
+    def existing_streams(self, originator_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates have events (one query per 500, for a whole import)."""
+
     def max_notification_id(self) -> int | None:
         """The last log position (None or 0 when empty)."""
 
@@ -320,6 +323,17 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
                     found[row["key"]] = (row["digest"], UUID(row["originator_id"]), row["originator_version"])
         return found
 
+    def existing_streams(self, originator_ids: Sequence[UUID]) -> set[UUID]:
+        found: set[UUID] = set()
+        ids = [i.hex for i in originator_ids]
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                c.execute(f"SELECT DISTINCT originator_id FROM {self.events_table_name}"
+                          f" WHERE originator_id IN ({','.join('?' * len(chunk))})", chunk)
+                found.update(UUID(str(row[0])) for row in c.fetchall())
+        return found
+
     def positions_of(self, originator_id: UUID) -> dict[int, int]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -467,6 +481,11 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
     def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
         rows = self._cursor_rows(self._sql("SELECT * FROM {p}ledger_keys WHERE key = ANY(%s)"), (list(keys),))
         return {r["key"]: (r["digest"], r["originator_id"], r["originator_version"]) for r in rows}
+
+    def existing_streams(self, originator_ids: Sequence[UUID]) -> set[UUID]:
+        query = SQL("SELECT DISTINCT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s)").format(
+            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        return {UUID(str(row["originator_id"])) for row in self._cursor_rows(query, (list(originator_ids),))}
 
     def positions_of(self, originator_id: UUID) -> dict[int, int]:
         rows = self._cursor_rows(self.select_positions_statement, (originator_id,))

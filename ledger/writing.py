@@ -111,10 +111,13 @@ class Writer:
                     refusals.append((index, refusal))
             if errors:
                 raise BatchRefused(errors, refusals)
-            return batch.commit()
+            outcomes = batch.commit()
+            saved.update(batch.saved)
+            return outcomes
 
+        saved: dict[int, EventRecord] = {}
         outcomes = retrying(attempt)
-        self._projections.catch_up()
+        self._projections.catch_up(saved=saved)
         return outcomes
 
     def preview(self, obj: dict[str, Any], *, source: str, actor: str | None = None) -> list[Violation]:
@@ -164,7 +167,7 @@ class Writer:
                     envelopes.append((line.number, parse_event(line.obj)))
                 except Refused as refusal:
                     report.refused.append((line.number, str(refusal)))
-            batch.prefetch_keys([e.key for _, e in envelopes if e.key is not None])
+            batch.prefetch([e for _, e in envelopes])
             for count, (number, envelope) in enumerate(envelopes, start=1):
                 try:
                     batch.add(envelope, source=source, line=number)
@@ -177,11 +180,13 @@ class Writer:
                 report.outcomes = batch.outcomes
                 return report
             report.outcomes = batch.commit()
+            saved.update(batch.saved)
             return report
 
+        saved: dict[int, EventRecord] = {}
         report: ImportReport = retrying(attempt)
         if report.outcomes and not (report.refused or dry_run):
-            self._projections.catch_up(progress=project_progress)
+            self._projections.catch_up(progress=project_progress, saved=saved)
         return report
 
     def restore_lines(self, lines: Iterable[str], *, trusted: dict[str, str],

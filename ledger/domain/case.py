@@ -10,7 +10,9 @@ rules need (due dates, lateness) is computed elsewhere, from the events, by pure
 
 from __future__ import annotations
 
+
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from uuid import UUID, uuid5
 
@@ -22,6 +24,7 @@ from .schema import Envelope
 from .values import parse_date
 
 
+@lru_cache(maxsize=65536)
 def case_id(reference: str) -> UUID:
     """Deterministic aggregate id from the case reference: look-ups need no index."""
     return uuid5(LEDGER_NAMESPACE, f"case/{reference}")

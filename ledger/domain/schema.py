@@ -310,8 +310,13 @@ class Envelope:
         return "case"
 
     def digest(self) -> str:
-        """The content an idempotency id stands for: same id and digest is a no-op."""
-        return content_digest(self.type, self.at, self.by, self.case, self.note, self.fields)
+        """The content an idempotency id stands for: same id and digest is a no-op (computed once
+        per envelope: a batch asks for it when it looks for a duplicate and when it stages)."""
+        cached = self.__dict__.get("_digest")
+        if cached is None:
+            cached = content_digest(self.type, self.at, self.by, self.case, self.note, self.fields)
+            object.__setattr__(self, "_digest", cached)
+        return cached
 
     def with_actor(self, official: str) -> Envelope:
         return Envelope(self.type, self.at, official, self.case, self.key, self.note, self.fields)

@@ -12,7 +12,7 @@ taken in, so no read model is ever built from altered bytes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -86,8 +86,13 @@ class Projections:
     def _notifications(self, after: int, limit: int) -> Sequence[Notification]:
         return cast(Sequence[Notification], select_notifications(self._log.recorder, after, limit))
 
-    def catch_up(self, *, batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
-        """Apply every event not yet in the read models; returns how many were applied."""
+    def catch_up(self, *, batch_size: int = 2000, progress: Callable[[int], None] | None = None,
+                 saved: Mapping[int, EventRecord] | None = None) -> int:
+        """Apply every event not yet in the read models; returns how many were applied.
+
+        `saved`: records this process has just saved, by position (a batch's `saved`): they are
+        taken in as they are instead of being decoded again. Every event read is still checked
+        against its sealed leaf, and any other writer's events between them are decoded."""
         applied = 0
         conflicts = 0
         while True:
@@ -99,7 +104,7 @@ class Projections:
                 return applied
             try:
                 with self.view.transaction(commit=True) as session:
-                    window = self._take_window(session, notifications, start, batch_size, WINDOW, progress)
+                    window = self._take_window(session, notifications, start, batch_size, WINDOW, progress, saved)
                     self._refresh(session, window, progress)
                     self.view.record_tracking(session, Tracking(self.application_name, window.position))
             except (IntegrityError, SQLIntegrityError):
@@ -146,13 +151,15 @@ class Projections:
     # --- taking in a window -------------------------------------------------------------------
 
     def _take_window(self, session: Session, notifications: Sequence[Notification], after: int, batch_size: int,
-                     limit: int | None, progress: Callable[[int], None] | None) -> _Window:
+                     limit: int | None, progress: Callable[[int], None] | None,
+                     saved: Mapping[int, EventRecord] | None = None) -> _Window:
         """Insert the facts of `notifications` and of the batches after them, up to `limit` events
         (None: to the end of the log); note the cases they touch."""
         window = _Window(position=after)
         while True:
             check_sealed(self._log.recorder, notifications, after=window.position)
-            records = [decode_record(self._log.mapper, n) for n in notifications]
+            saved = saved or {}
+            records = [saved.get(n.id) or decode_record(self._log.mapper, n) for n in notifications]
             session.execute(insert(facts), [fact_row(r) for r in records])
             others = 0
             for record in records:

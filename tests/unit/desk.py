@@ -30,6 +30,9 @@ class EmptyLog:
     def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
         return {}
 
+    def existing_streams(self, aggregate_ids: Sequence[UUID]) -> set[UUID]:
+        return set()
+
     def save(self, events: Sequence[Any], keys: Sequence[Any]) -> Any:
         raise AssertionError("a desk never commits")
 
