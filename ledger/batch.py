@@ -228,8 +228,13 @@ class Batch:
                 )
                 for r in recordings
             }
-            self.saved = {r.notification.id: EventRecord.from_event(cast(LedgerEvent, r.domain_event), r.notification.id)
-                          for r in recordings}
+            ids = {(o.originator_id, o.version): o.event for o in self.outcomes if not o.duplicate}
+            self.saved = {
+                r.notification.id: EventRecord.from_event(
+                    cast(LedgerEvent, r.domain_event), r.notification.id,
+                    ids.get((r.domain_event.originator_id, r.domain_event.originator_version)))
+                for r in recordings
+            }
             self._events = []
             self._key_rows = []
         else:

@@ -31,10 +31,11 @@ class EventRecord:
     fields: dict[str, Any]
 
     @classmethod
-    def from_event(cls, event: LedgerEvent, position: int) -> EventRecord:
+    def from_event(cls, event: LedgerEvent, position: int, event_id: str | None = None) -> EventRecord:
+        """The record of a stored event; `event_id` when the caller already derived it."""
         return cls(
             position=position,
-            event=event.event_id,
+            event=event_id or event.event_id,
             type=event.type,
             case=event.case,
             at=event.at,

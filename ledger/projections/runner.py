@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, Tracking
 from eventsourcing.utils import Environment
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ from ..domain.schema import REGISTRY_TYPES
 from ..eventlog import EventLog
 from ..rules.engine import registry_from
 from ..rules.violation import Judgement, Violation
+from .bulk import insert_rows
 from .rows import case_rows, fact_row, record_from_row, utc_text, violation_from_row
 from .tables import VIEW_TABLES, case_files, consultation_files, facts, violation_rows
 from .view import LedgerView
@@ -160,7 +161,7 @@ class Projections:
             check_sealed(self._log.recorder, notifications, after=window.position)
             saved = saved or {}
             records = [saved.get(n.id) or decode_record(self._log.mapper, n) for n in notifications]
-            session.execute(insert(facts), [fact_row(r) for r in records])
+            insert_rows(session, facts, [fact_row(r) for r in records])
             others = 0
             for record in records:
                 if record.case is not None:
@@ -302,6 +303,5 @@ def _insert_case_rows(session: Session, cases: Iterable[tuple[str, list[EventRec
             rows[consultation_files].extend(consultations)
             rows[violation_rows].extend(violations)
     for table, table_rows in rows.items():
-        if table_rows:
-            session.execute(insert(table), table_rows)
+        insert_rows(session, table, table_rows)
 
