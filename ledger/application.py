@@ -63,7 +63,7 @@ class Ledger:
             raise NoLedger(f"no ledger at {self.config.display_url()} (create one with `ledger init`)")
         if self.config.kind == "sqlite":
             Path(self.config.sqlite_path or "ledger.db").absolute().parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(self.config.sqlalchemy_url())
+        self.engine = create_engine(self.config.sqlalchemy_url(), pool_pre_ping=self.config.kind == "postgres")
         try:
             with creation_lock(self.config, self.engine):
                 app = LedgerApplication(env=self.config.es_env())

@@ -18,7 +18,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from .domain.case import Case, case_id
-from .domain.errors import ConcurrentAppend, KeyConflict, OutOfOrder
+from .domain.errors import ConcurrentAppend, KeyConflict, OutOfOrder, Refused
 from .domain.events import LedgerAggregate, LedgerEvent, ledger_event_id
 from .domain.records import EventRecord
 from .domain.programme import AgencyYear, agency_year_id
@@ -136,14 +136,14 @@ class Batch:
                 self.outcomes.append(duplicate)
                 return duplicate
 
-        aggregate = self._aggregate_for(envelope)
-        if expected_event is not None and ledger_event_id(aggregate.id, aggregate.version + 1) != expected_event:
-            raise OutOfOrder(code="event_out_of_place", params={"event": expected_event}, field="event")
-        if isinstance(aggregate, Registry):
-            aggregate.record(envelope, source=source, timestamp=now)
-        else:
-            assert isinstance(aggregate, (Case, AgencyYear))
-            aggregate.record(envelope, self.registry.state, source=source, timestamp=now)
+        try:
+            aggregate = self._record(envelope, source=source, now=now, expected_event=expected_event)
+        except Refused:
+            late = self._recorded_meanwhile(envelope)
+            if late is None:
+                raise
+            self.outcomes.append(late)
+            return late
         self._events.extend(aggregate.collect_events())
         outcome = Outcome(
             event=ledger_event_id(aggregate.id, aggregate.version),
@@ -161,6 +161,31 @@ class Batch:
             self._staged_keys[envelope.key] = line
         self.outcomes.append(outcome)
         return outcome
+
+    def _record(self, envelope: Envelope, *, source: str, now: datetime, expected_event: str | None) -> LedgerAggregate:
+        """Validate `envelope` against its aggregate as it stands (raising `Refused`) and record it."""
+        aggregate = self._aggregate_for(envelope)
+        if expected_event is not None and ledger_event_id(aggregate.id, aggregate.version + 1) != expected_event:
+            raise OutOfOrder(code="event_out_of_place", params={"event": expected_event}, field="event")
+        if isinstance(aggregate, Registry):
+            aggregate.record(envelope, source=source, timestamp=now)
+        else:
+            assert isinstance(aggregate, (Case, AgencyYear))
+            aggregate.record(envelope, self.registry.state, source=source, timestamp=now)
+        return aggregate
+
+    def _recorded_meanwhile(self, envelope: Envelope) -> Outcome | None:
+        """A retry racing its original: the id was not in the ledger when this batch looked, but
+        the original committed before the aggregate was read, so the retry is refused as if it
+        were new (the consultation is already answered). Ask the store again, uncached: if the id
+        is there now, this is a duplicate (or a conflict), never a refusal of the event itself."""
+        if envelope.key is None or envelope.key in self._staged_keys:
+            return None
+        found = self._log.lookup_keys([envelope.key])
+        if envelope.key not in found:
+            return None
+        self._known_keys.update(found)
+        return self._duplicate(envelope)
 
     def _duplicate(self, envelope: Envelope) -> Outcome | None:
         assert envelope.key is not None

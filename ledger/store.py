@@ -101,6 +101,8 @@ class StoreConfig:
             "APPLICATION_RECORDER_TOPIC": "ledger.recorders:PostgresLedgerRecorder",
             "AGGREGATE_CACHE_MAXSIZE": "1000",
             "POSTGRES_POOL_SIZE": "3",
+            # A pooled connection is checked before use, so a restarted server costs no request.
+            "POSTGRES_PRE_PING": "y",
             **self.pg,
         }
         if self.schema:

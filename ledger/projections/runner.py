@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, Tracking
 from eventsourcing.utils import Environment
-from sqlalchemy import delete, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 from sqlalchemy.orm import Session
 
@@ -67,6 +67,11 @@ class Projections:
         )
         self._factory = InfrastructureFactory.construct(env)
         self.view = cast(LedgerView, self._factory.tracking_recorder(LedgerView))
+        engine = self.view.datastore.engine
+        if isinstance(engine, Engine) and engine.dialect.name == "postgresql":
+            # eventsourcing-sqlalchemy makes its engine without `pool_pre_ping`: turn it on, so that
+            # after a PostgreSQL restart a dead pooled connection is replaced, not handed out.
+            engine.pool._pre_ping = True  # noqa: SLF001
         # The registry folded from the facts, and the last registry position it includes. Another
         # process may append registry events, so the position is checked against the facts on
         # every batch (an index look-up) rather than trusted.
