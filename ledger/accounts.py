@@ -61,10 +61,10 @@ api_tokens = Table(
 #: `oversight` reads everything and exports; `admin` keeps the registry, logins and tokens.
 LOGIN_ROLES = ("official", "oversight", "admin")
 
-LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+LOGIN_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")  # whole string: fullmatch (a `$` admits a final newline)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
-TOKEN_PATTERN = re.compile(r"^pl_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
+TOKEN_PATTERN = re.compile(r"pl_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")  # whole string: fullmatch
 
 
 def _hasher() -> PasswordHasher:
@@ -111,7 +111,7 @@ class Accounts:
     # --- logins -------------------------------------------------------------------------------
 
     def add_login(self, login: str, official: str, password: str, role: str = "official") -> Login:
-        if not LOGIN_PATTERN.match(login):
+        if not LOGIN_PATTERN.fullmatch(login):
             raise InvalidField(code="bad_login", params={}, field="login")
         self._check_role(role)
         self._check_official(official)
@@ -147,8 +147,10 @@ class Accounts:
     def authenticate(self, login: str, password: str) -> Login | None:
         """The login if the password is right; None otherwise (the same for an unknown login, after
         hashing anyway, so timing does not tell which logins exist)."""
-        with self._engine.connect() as connection:
-            row = connection.execute(select(logins).where(logins.c.login == login)).first()
+        row = None
+        if LOGIN_PATTERN.fullmatch(login):  # no such login can exist (and a NUL is no PostgreSQL text)
+            with self._engine.connect() as connection:
+                row = connection.execute(select(logins).where(logins.c.login == login)).first()
         hasher = _hasher()
         if row is None or len(password) > MAX_PASSWORD:
             hasher.hash(password[:MAX_PASSWORD])
@@ -211,7 +213,7 @@ class Accounts:
 
     def token_for(self, text: str) -> Token | None:
         """The live token `text` stands for, or None (malformed, unknown, wrong secret, revoked)."""
-        match = TOKEN_PATTERN.match(text)
+        match = TOKEN_PATTERN.fullmatch(text)
         if match is None:
             return None
         with self._engine.connect() as connection:

@@ -63,6 +63,8 @@ MESSAGES: dict[str, str] = {
     "not_one_of": N_("'{name}' must be one of {allowed}; got {value}"),
     "finding_needs_case": N_("a finding on {rule} must name its 'case'"),
     "agency_finding_names_case": N_("a finding on WORK_PROGRAMME_LATE names an 'agency' and a 'year', not a case"),
+    "case_finding_names_agency": N_("a finding on a case names no '{name}' (an agency and a year are named only by"
+                                    " findings on WORK_PROGRAMME_LATE)"),
     # --- characters, times and dates (ledger.domain.values) -----------------------------------
     "forbidden_in_identifier": N_(
         "'{name}' contains {character} at character {position}, which an identifier may not hold"

@@ -409,6 +409,12 @@ def _finding_fields(obj: Mapping[str, Any], case: str | None) -> dict[str, Any]:
         fields.update(_check_fields(obj, (_req("agency", _code), _req("year", _year))))
     elif fields["rule"] == "WORK_PROGRAMME_LATE":
         raise InvalidField(code="agency_finding_names_case", params={}, field="case")
+    else:
+        # An agency or year beside a case would be dropped, not stored: refuse it rather than
+        # keep a finding that says less than what was sent.
+        for name in ("agency", "year"):
+            if name in obj:
+                raise InvalidField(code="case_finding_names_agency", params={"name": name}, field=name)
     return fields
 
 
