@@ -28,11 +28,11 @@ from .domain.registry import RegistryState
 from .eventlog import Clock, EventLog, LedgerApplication, utc_now
 from .integrity.checkpoint import Checkpoint
 from .integrity.instance import instance_key
-from .integrity.reports import calendar_version_of, compute_rows, shaped_rows, verify_report
-from .integrity.reports import envelope as report_envelope
+from .reports.verifiable import calendar_version_of, compute_rows, shaped_rows, verify_report
+from .reports.verifiable import envelope as report_envelope
 from .integrity.trust import trusted_keys as anchored_keys
-from .integrity.verify import Subject, Verification
-from .integrity.verify import verify as verify_ledger
+from .verification import Subject, Verification
+from .verification import verify as verify_ledger
 from .integrity.watermark import Watermark
 from .projections import Projections
 from .queries import Queries
@@ -202,7 +202,7 @@ class Ledger:
     def verify_report(self, text: str, trusted_keys: Iterable[str] = ()) -> tuple[bool, list[str]]:
         """Check a report's checkpoint (signed by a trusted key) against this ledger, and recompute
         every row."""
-        return verify_report(self, text, trusted_keys)
+        return verify_report(self.log, text, self.trusted_keys(trusted_keys))
 
     # --- queries ------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from .calendar import FIRST_YEAR as CALENDAR_FIRST_YEAR
 from .calendar import LAST_YEAR as CALENDAR_LAST_YEAR
 from .calendar import WorkingCalendar
 from .domain.registry import RegistryState
-from .integrity.reports import CSV_MARK as REPORT_CSV_MARK
+from .reports.verifiable import CSV_MARK as REPORT_CSV_MARK
 from .rules.rulebook import RULEBOOK, RULES, rulebook_version
 
 __all__ = ["CALENDAR_FIRST_YEAR", "CALENDAR_LAST_YEAR", "REPORT_CSV_MARK", "CalendarDay", "CalendarYear", "RuleEntry", "calendar_year", "rule_entry", "rulebook_entries",

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .formats import REPORTS, Column
+from .file_columns import export_columns
 
-__all__ = ["EXPORT_FORMATS", "BINARY_FORMATS", "export_report", "export_media_type", "export_file_name"]
+__all__ = ["export_columns", "EXPORT_FORMATS", "BINARY_FORMATS", "export_report", "export_media_type", "export_file_name"]
 
 EXPORT_FORMATS = ("json", "csv", "xlsx", "pdf")
 #: The formats that are no text: never written to a terminal.
@@ -28,7 +28,7 @@ _MEDIA = {
 
 def export_report(data: dict[str, Any], fmt: str) -> bytes:
     """The report `data` (with rows shaped for `fmt`) as a file's bytes."""
-    from ..integrity.reports import render_report
+    from .verifiable import render_report
 
     if fmt == "json":
         return render_report(data, "json").encode("utf-8")
@@ -54,16 +54,3 @@ def export_file_name(data: dict[str, Any], fmt: str) -> str:
     parameters = data.get("parameters", {})
     day = parameters.get("as_of") or f"{parameters.get('from')}_{parameters.get('to')}"
     return f"{data['report']}_{day}_at-{data['checkpoint']['size']}.{fmt}"
-
-
-def export_columns(data: dict[str, Any], fmt: str) -> tuple[Column, ...]:
-    """The columns a file shows. A spreadsheet has every column of the CSV, under the same titles
-    and in the same order, so a filter or a formula works on either; a PDF has the columns of the
-    printed table (counts rather than case lists, the Vietnamese message only), which fit the
-    width of a landscape page."""
-    from ..integrity.reports import report_name
-
-    name = report_name(data["report"], data["parameters"])
-    if fmt == "pdf":
-        return REPORTS[name]
-    return REPORTS.get(f"{name}_csv", REPORTS[name])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..integrity.checkpoint import Checkpoint
-from ..integrity.reports import report_name
+from .verifiable import report_name
 
 #: kind → (Vietnamese title, English title); delays and scorecards name what they are counted by.
 TITLES = {

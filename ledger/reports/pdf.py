@@ -20,7 +20,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from ..rules import RULEBOOK, RULES
-from .export import export_columns
+from .file_columns import export_columns
 from .fonts import FONT_FAMILY, MISSING_GLYPHS_NOTE, FontGlyphs, font_files, nfc
 from .formats import Column
 from .labels import (

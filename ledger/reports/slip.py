@@ -23,104 +23,59 @@ Which events are hand-overs, and their time limits (SPEC §5):
 A step done before its due date is "Trước hạn", on it (or on a non-working day right after it)
 "Đúng hạn", later "Quá hạn" by `wd(due, date]` working days. Findings are not hand-overs and are
 left out.
+
+The slip's data and words are in `slip_model.py`, its PDF in `slip_pdf.py`; every name they had
+here is still importable from here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from io import BytesIO
-from typing import Any
 
-from ..calendar import LOCAL_TZ, WorkingCalendar, local_date
+from ..calendar import WorkingCalendar, local_date
 from ..domain.casefile import CaseFile
 from ..domain.records import EventRecord
 from ..domain.registry import RegistryState
 from ..rules.recording import late_recording
 from ..rules.rulebook import RULEBOOK
 from ..rules.violation import Judgement
-from .fonts import FONT_FAMILY, MISSING_GLYPHS_NOTE, FontGlyphs, font_files, nfc
+from .slip_model import (
+    APPLICANT,
+    NOTE_LENGTH,
+    OUTCOMES,
+    POSITIONS,
+    RESULTS,
+    ControlSlip,
+    SlipParty,
+    SlipRow,
+    _day,
+    _result,
+    _short,
+)
+from .slip_pdf import FORM_REFERENCE, LABEL_WIDTH, TITLE, USED_STYLES, render_slip
 
-TITLE = "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"
-FORM_REFERENCE = "Mẫu số 05, Thông tư 01/2018/TT-VPCP (Mẫu số 06, Thông tư 03/2025/TT-VPCP)"
-APPLICANT = "Tổ chức, cá nhân nộp hồ sơ"
-RESULTS = {"ahead": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
-POSITIONS = {"agree": "Đồng ý", "disagree": "Không đồng ý", "conditional": "Đồng ý có điều kiện",
-             "not_competent": "Không thuộc thẩm quyền"}
-OUTCOMES = {"approved": "Chấp thuận", "rejected": "Không chấp thuận", "answered": "Đã trả lời",
-            "stopped": "Dừng giải quyết"}
-NOTE_LENGTH = 110
-USED_STYLES = ("", "B")
-LABEL_WIDTH = 64  # mm, the header's labels
+__all__ = [
+    "APPLICANT",
+    "FORM_REFERENCE",
+    "LABEL_WIDTH",
+    "NOTE_LENGTH",
+    "OUTCOMES",
+    "POSITIONS",
+    "RESULTS",
+    "TITLE",
+    "USED_STYLES",
+    "ControlSlip",
+    "SlipParty",
+    "SlipRow",
+    "build_slip",
+    "render_slip",
+]
 
-
-@dataclass(frozen=True)
-class SlipParty:
-    """One side of a hand-over: a unit (None: the applicant) and the person acting for it."""
-
-    agency: str | None
-    agency_name: str
-    official: str | None
-    person: str | None
-
-
-@dataclass(frozen=True)
-class SlipRow:
-    number: int
-    event: str
-    type: str
-    at: datetime  # claimed
-    giver: SlipParty
-    receiver: SlipParty
-    due: date | None  # the step's time limit, when it has one
-    result: str | None  # ahead | on_time | late
-    days_late: int | None
-    note: str
-
-
-@dataclass(frozen=True)
-class ControlSlip:
-    case: str
-    title: str | None
-    procedure: str | None
-    procedure_name: str | None
-    applicant: str | None
-    received_at: datetime | None
-    receiving_agency: str | None  # its name
-    appointment: date | None  # the first appointment (D0)
-    due: date | None  # D, moved by the pauses
-    new_appointment: date | None  # the first apology's new date
-    handling: str | None  # the lead unit (and official) now
-    coordinating: tuple[str, ...]  # consulted and coordinating units
-    status: str  # open | paused | resolved | none
-    resolved_at: datetime | None
-    outcome: str | None
-    result: str | None  # for the whole dossier: ahead | on_time | late (resolved), or late (open past D)
-    days_late: int | None
-    rows: tuple[SlipRow, ...]
-    as_of: date
-    known_at: datetime | None
-    made_at: datetime
-    calendar: str
-    hidden: int
-
-
-def _result(calendar: WorkingCalendar, due: date | None, day: date) -> tuple[str | None, int | None]:
-    if due is None:
-        return None, None
-    if day < due:
-        return "ahead", None
-    late = calendar.wd(due, day)
-    return ("late", late) if late >= 1 else ("on_time", None)
-
-
-def _short(text: Any, length: int = NOTE_LENGTH) -> str:
-    text = " ".join(str(text or "").split())
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-def _day(d: date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d else "—"
+#: The events that hand the dossier over within a consultation.
+CONSULTATION_STEPS = ("ConsultationRequested", "ConsultationHandlerDesignated", "ConsultationAnswered",
+                      "ConsultationWithdrawn")
+#: One hand-over: (giver, receiver, note, the step's time limit), or None for an event that is none.
+HandOver = tuple[SlipParty, SlipParty, str, date | None] | None
 
 
 def build_slip(case: str, records: list[EventRecord], registry: RegistryState, calendar: WorkingCalendar,
@@ -129,266 +84,155 @@ def build_slip(case: str, records: list[EventRecord], registry: RegistryState, c
     casefile = CaseFile(calendar, registry)
     for record in records:
         casefile.apply(record)
-    j = Judgement(as_of, registry, calendar)
+    builder = _SlipBuilder(casefile, registry, calendar, as_of)
+    rows = builder.rows(records)
+    return builder.slip(case, rows, known_at, made_at, hidden)
 
-    def agency_name(code: str | None) -> str:
-        agency = registry.agencies.get(code or "")
+
+class _Names:
+    """Units and people as the registry names them."""
+
+    def __init__(self, registry: RegistryState) -> None:
+        self.registry = registry
+
+    def agency_name(self, code: str | None) -> str:
+        agency = self.registry.agencies.get(code or "")
         return agency.name if agency else (code or "—")
 
-    def person(official: str | None) -> str | None:
-        known = registry.officials.get(official or "")
+    def person(self, official: str | None) -> str | None:
+        known = self.registry.officials.get(official or "")
         return known.name if known else official
 
-    def party(official: str | None, at: datetime, agency: str | None = None) -> SlipParty:
+    def party(self, official: str | None, at: datetime, agency: str | None = None) -> SlipParty:
         if agency is None and official:
-            posting = registry.posting_at(official, at)
+            posting = self.registry.posting_at(official, at)
             agency = posting.agency if posting else None
-        return SlipParty(agency, agency_name(agency), official, person(official))
+        return SlipParty(agency, self.agency_name(agency), official, self.person(official))
 
-    applicant_obj = casefile.opened.fields.get("applicant") if casefile.opened else None
-    applicant_name = applicant_obj.get("name") if isinstance(applicant_obj, dict) else None
-    applicant = SlipParty(None, applicant_name or APPLICANT, None, applicant_name)
-    judged_on = casefile.resolved_on or as_of
-    due = casefile.due(judged_on) if casefile.opened else None
-    lead_limit = (calendar.add_wd(casefile.opened_on, RULEBOOK["NO_LEAD"].parameters["lead_within_working_days"])
-                  if casefile.opened_on else None)
-    apology_limit = calendar.last_working_day_before(due) if due else None
 
-    rows: list[SlipRow] = []
-    lead: tuple[str, str] | None = None
-    first_lead = True
-    for record in sorted(records, key=lambda r: (r.at, r.position)):
-        f, kind, at = record.fields, record.type, record.at
-        actor = party(record.by, at)
-        limit: date | None = None
-        lead_party = SlipParty(lead[0], agency_name(lead[0]), lead[1], person(lead[1])) if lead else actor
+class _SlipBuilder:
+    """The slip of one folded case file: its rows (one per hand-over, in claimed-time order, the
+    lead in force followed from row to row) and its header."""
+
+    def __init__(self, casefile: CaseFile, registry: RegistryState, calendar: WorkingCalendar, as_of: date) -> None:
+        self.casefile, self.calendar, self.as_of = casefile, calendar, as_of
+        self.names = _Names(registry)
+        self.j = Judgement(as_of, registry, calendar)
+        applicant_obj = casefile.opened.fields.get("applicant") if casefile.opened else None
+        self.applicant_name = applicant_obj.get("name") if isinstance(applicant_obj, dict) else None
+        self.applicant = SlipParty(None, self.applicant_name or APPLICANT, None, self.applicant_name)
+        judged_on = casefile.resolved_on or as_of
+        self.due = casefile.due(judged_on) if casefile.opened else None
+        self.lead_limit = (
+            calendar.add_wd(casefile.opened_on, RULEBOOK["NO_LEAD"].parameters["lead_within_working_days"])
+            if casefile.opened_on else None)
+        self.apology_limit = calendar.last_working_day_before(self.due) if self.due else None
+        self.lead: tuple[str, str] | None = None
+        self.first_lead = True
+
+    def rows(self, records: list[EventRecord]) -> list[SlipRow]:
+        rows: list[SlipRow] = []
+        for record in sorted(records, key=lambda r: (r.at, r.position)):
+            step = self.hand_over(record)
+            if step is None:
+                continue  # findings are rulings, not hand-overs
+            giver, receiver, note, limit = step
+            late = next(iter(late_recording([record], self.j)), None)
+            if late is not None:
+                note += f" [ghi sổ muộn {late.days_late} ngày làm việc, ngày {_day(local_date(record.recorded))}]"
+            result, days = _result(self.calendar, limit, record.claimed_date)
+            rows.append(SlipRow(len(rows) + 1, record.event, record.type, record.at, giver, receiver, limit, result,
+                                days, _short(note)))
+        return rows
+
+    def hand_over(self, record: EventRecord) -> HandOver:
+        actor = self.names.party(record.by, record.at)
+        if record.type in CONSULTATION_STEPS:
+            return self.consultation_step(record, actor)
+        return self.case_step(record, actor)
+
+    def case_step(self, record: EventRecord, actor: SlipParty) -> HandOver:
+        f, kind = record.fields, record.type
         if kind == "CaseOpened":
-            giver, receiver, note = applicant, actor, "Tiếp nhận hồ sơ"
-        elif kind == "LeadAssigned":
-            giver, receiver = actor, party(f["official"], at, f["agency"])
-            note = "Giao chủ trì giải quyết" if first_lead else f"Giao lại chủ trì: {f.get('reason') or ''}"
-            limit = lead_limit if first_lead else None
-            lead, first_lead = (f["agency"], f["official"]), False
-        elif kind == "CoordinatorAssigned":
-            giver, receiver = actor, party(f.get("official"), at, f["agency"])
-            note = f"Phối hợp: {f['part']}"
-        elif kind == "ConsultationRequested":
-            consultation = casefile.consultations.get(f["consultation"])
-            giver, receiver = actor, party(None, at, f["to"])
+            return self.applicant, actor, "Tiếp nhận hồ sơ", None
+        if kind == "LeadAssigned":
+            return self.lead_step(record, actor)
+        if kind == "CoordinatorAssigned":
+            return actor, self.names.party(f.get("official"), record.at, f["agency"]), f"Phối hợp: {f['part']}", None
+        if kind == "SupplementRequested":
+            return actor, self.applicant, f"Yêu cầu bổ sung, hoàn thiện hồ sơ (tạm dừng): {f['reason']}", None
+        if kind == "SupplementReceived":
+            return self.applicant, actor, "Nhận hồ sơ bổ sung (tiếp tục giải quyết)", None
+        if kind == "ApologyIssued":
+            note = f"Phiếu xin lỗi và hẹn lại ngày trả kết quả: {_day(date.fromisoformat(f['new_due']))}"
+            return actor, self.applicant, note, self.apology_limit
+        if kind == "CaseResolved":
+            return actor, self.applicant, f"Trả kết quả: {OUTCOMES.get(f['outcome'], f['outcome'])}", self.due
+        return None
+
+    def lead_step(self, record: EventRecord, actor: SlipParty) -> HandOver:
+        f = record.fields
+        receiver = self.names.party(f["official"], record.at, f["agency"])
+        note = "Giao chủ trì giải quyết" if self.first_lead else f"Giao lại chủ trì: {f.get('reason') or ''}"
+        limit = self.lead_limit if self.first_lead else None
+        self.lead, self.first_lead = (f["agency"], f["official"]), False
+        return actor, receiver, note, limit
+
+    def consultation_step(self, record: EventRecord, actor: SlipParty) -> HandOver:
+        f, kind, at = record.fields, record.type, record.at
+        if kind == "ConsultationHandlerDesignated":
+            return actor, self.names.party(f["official"], at), f"Phân công xử lý {f['consultation']}", None
+        consultation = self.casefile.consultations.get(f["consultation"])
+        if kind == "ConsultationRequested":
             asked_due = f" (hạn trả lời {_day(consultation.due)})" if consultation else ""
             note = f"Xin ý kiến {f['consultation']}{asked_due}: {f['question']}"
-        elif kind == "ConsultationHandlerDesignated":
-            giver, receiver = actor, party(f["official"], at)
-            note = f"Phân công xử lý {f['consultation']}"
-        elif kind == "ConsultationAnswered":
-            consultation = casefile.consultations.get(f["consultation"])
-            giver, receiver = actor, lead_party
-            limit = consultation.due if consultation else None
+            return actor, self.names.party(None, at, f["to"]), note, None
+        if kind == "ConsultationAnswered":
             position = POSITIONS.get(f.get("position") or "", "Không nêu rõ quan điểm")
-            note = f"Trả lời {f['consultation']}: {position}"
-        elif kind == "ConsultationWithdrawn":
-            consultation = casefile.consultations.get(f["consultation"])
-            giver, receiver = actor, party(None, at, consultation.to if consultation else None)
-            note = f"Rút văn bản xin ý kiến {f['consultation']}: {f['reason']}"
-        elif kind == "SupplementRequested":
-            giver, receiver = actor, applicant
-            note = f"Yêu cầu bổ sung, hoàn thiện hồ sơ (tạm dừng): {f['reason']}"
-        elif kind == "SupplementReceived":
-            giver, receiver, note = applicant, actor, "Nhận hồ sơ bổ sung (tiếp tục giải quyết)"
-        elif kind == "ApologyIssued":
-            giver, receiver, limit = actor, applicant, apology_limit
-            note = f"Phiếu xin lỗi và hẹn lại ngày trả kết quả: {_day(date.fromisoformat(f['new_due']))}"
-        elif kind == "CaseResolved":
-            giver, receiver, limit = actor, applicant, due
-            note = f"Trả kết quả: {OUTCOMES.get(f['outcome'], f['outcome'])}"
-        else:
-            continue  # findings are rulings, not hand-overs
-        late = next(iter(late_recording([record], j)), None)
-        if late is not None:
-            note += f" [ghi sổ muộn {late.days_late} ngày làm việc, ngày {_day(local_date(record.recorded))}]"
-        result, days = _result(calendar, limit, record.claimed_date)
-        rows.append(SlipRow(len(rows) + 1, record.event, kind, at, giver, receiver, limit, result, days, _short(note)))
+            limit = consultation.due if consultation else None
+            return actor, self.lead_party(actor), f"Trả lời {f['consultation']}: {position}", limit
+        # ConsultationWithdrawn: back to the consulted agency
+        receiver = self.names.party(None, at, consultation.to if consultation else None)
+        return actor, receiver, f"Rút văn bản xin ý kiến {f['consultation']}: {f['reason']}", None
 
-    status = casefile.status() if casefile.opened else "none"
-    if casefile.resolution is not None:
-        overall = _result(calendar, due, casefile.resolution.claimed_date)
-    elif due is not None and status == "open":
-        overall = ("late", calendar.wd(due, as_of)) if calendar.wd(due, as_of) >= 1 else (None, None)
-    else:
-        overall = (None, None)
-    procedure = registry.procedure_at(casefile.procedure or "", casefile.opened.at) if casefile.opened else None
-    coordinating = [c.to for c in casefile.consultations.values()] + [c["agency"] for c in casefile.coordinators]
-    handling = None
-    if casefile.lead:
-        handling = f"{agency_name(casefile.lead['agency'])} ({person(casefile.lead['official'])})"
-    first_apology = min(casefile.apology_records, key=lambda r: (r.at, r.position), default=None)
-    return ControlSlip(
-        case=case, title=casefile.title, procedure=casefile.procedure,
-        procedure_name=procedure.name if procedure else None, applicant=applicant_name,
-        received_at=casefile.opened.at if casefile.opened else None,
-        receiving_agency=agency_name(casefile.opener_agency) if casefile.opened else None,
-        appointment=casefile.initial_due, due=due,
-        new_appointment=date.fromisoformat(first_apology.fields["new_due"]) if first_apology else None,
-        handling=handling, coordinating=tuple(dict.fromkeys(agency_name(c) for c in coordinating)),
-        status=status, resolved_at=casefile.resolution.at if casefile.resolution else None,
-        outcome=casefile.resolved["outcome"] if casefile.resolved else None,
-        result=overall[0], days_late=overall[1], rows=tuple(rows), as_of=as_of, known_at=known_at,
-        made_at=made_at, calendar=calendar.version, hidden=hidden,
-    )
+    def lead_party(self, actor: SlipParty) -> SlipParty:
+        """The lead then in force (the actor when there is none yet)."""
+        if self.lead is None:
+            return actor
+        agency, official = self.lead
+        return SlipParty(agency, self.names.agency_name(agency), official, self.names.person(official))
 
+    def overall(self, status: str) -> tuple[str | None, int | None]:
+        """The whole dossier's result: resolved ahead, on time or late; open and past its due date."""
+        casefile, calendar, due, as_of = self.casefile, self.calendar, self.due, self.as_of
+        if casefile.resolution is not None:
+            return _result(calendar, due, casefile.resolution.claimed_date)
+        if due is not None and status == "open":
+            return ("late", calendar.wd(due, as_of)) if calendar.wd(due, as_of) >= 1 else (None, None)
+        return None, None
 
-# --- the PDF -----------------------------------------------------------------------------------
-
-
-def _moment(moment: datetime | None) -> str:
-    if moment is None:
-        return "—"
-    local = moment.astimezone(LOCAL_TZ)
-    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d/%m/%Y}"
-
-
-def _result_text(result: str | None, days: int | None) -> str:
-    if result is None:
-        return ""
-    text = RESULTS[result]
-    return f"{text} {days} ngày làm việc" if result == "late" and days else text
-
-
-def render_slip(slip: ControlSlip) -> bytes:
-    """The slip as an A4 PDF (portrait, DejaVu Sans, text in NFC). A character the font has no
-    glyph for is printed as "�" (fonts.py), and then every page's foot says so; that is known once
-    the whole slip is drawn, so such a slip is drawn a second time, with the note."""
-    pdf = _draw_slip(slip, glyph_note=False)
-    if pdf.glyphs_replaced:
-        pdf.discard()
-        pdf = _draw_slip(slip, glyph_note=True)
-    buffer = BytesIO()
-    pdf.output(buffer)
-    return buffer.getvalue()
-
-
-def _draw_slip(slip: ControlSlip, *, glyph_note: bool) -> FontGlyphs:
-    """The slip drawn on an fpdf2 document whose every text goes through `fonts.drawable()`."""
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-
-    class Slip(FontGlyphs, FPDF):
-        def footer(self) -> None:
-            self.set_y(-11)
-            self.set_font(FONT_FAMILY, "", 7)
-            if glyph_note:
-                self.cell(0, 4, MISSING_GLYPHS_NOTE, align="L")
-                self.set_x(self.l_margin)
-            self.cell(0, 4, nfc(f"Hồ sơ {slip.case} · Trang {self.page_no()}/{{nb}}"), align="R")
-
-    pdf = Slip(orientation="P", unit="mm", format="A4")
-    pdf.set_title(nfc(f"{TITLE} {slip.case}"))
-    pdf.set_author(nfc("Sổ cái thủ tục hành chính"))
-    pdf.set_creation_date(slip.made_at)
-    for style, path in font_files().items():
-        if style in USED_STYLES:  # each font file parsed costs tens of milliseconds
-            pdf.add_font(FONT_FAMILY, style, str(path))
-    pdf.set_margins(12, 12, 12)
-    pdf.set_auto_page_break(True, margin=14)
-    pdf.alias_nb_pages()
-    pdf.add_page()
-    width = pdf.epw
-    half = width / 2
-
-    pdf.set_font(FONT_FAMILY, "", 7)
-    pdf.cell(0, 3.5, nfc(FORM_REFERENCE), align="R", new_x="LMARGIN", new_y="NEXT")
-    top = pdf.get_y()
-    pdf.set_font(FONT_FAMILY, "", 9)
-    pdf.multi_cell(half, 4.5, nfc("ỦY BAN NHÂN DÂN\nTHÀNH PHỐ HỒ CHÍ MINH"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT_FAMILY, "B", 9)
-    pdf.multi_cell(half, 4.5, nfc((slip.receiving_agency or "").upper()), align="C", new_x="LMARGIN", new_y="NEXT")
-    left_bottom = pdf.get_y()
-    pdf.set_xy(pdf.l_margin + half, top)
-    pdf.multi_cell(half, 4.5, nfc("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), align="C", new_x="LEFT", new_y="NEXT")
-    pdf.set_font(FONT_FAMILY, "B", 9.5)
-    pdf.multi_cell(half, 4.5, nfc("Độc lập - Tự do - Hạnh phúc"), align="C", new_x="LEFT", new_y="NEXT")
-    line_y = pdf.get_y() + 0.5
-    pdf.line(pdf.l_margin + half + half / 2 - 24, line_y, pdf.l_margin + half + half / 2 + 24, line_y)
-    pdf.set_y(max(left_bottom, line_y) + 5)
-
-    pdf.set_font(FONT_FAMILY, "B", 13)
-    pdf.cell(0, 7, nfc(TITLE), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT_FAMILY, "B", 10)
-    pdf.cell(0, 5.5, nfc(f"Mã hồ sơ: {slip.case}"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT_FAMILY, "", 8)
-    pdf.cell(0, 4.5, nfc("(Kèm theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả)"), align="C",
-             new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-
-    appointment = _day(slip.appointment)
-    if slip.due and slip.due != slip.appointment:
-        appointment += f" (điều chỉnh do tạm dừng bổ sung hồ sơ: {_day(slip.due)})"
-    if slip.new_appointment:
-        appointment += f"; hẹn lại: {_day(slip.new_appointment)}"
-    procedure = slip.procedure_name or slip.procedure or "—"
-    if slip.procedure_name and slip.procedure:
-        procedure += f" ({slip.procedure})"
-    facts = [
-        ("Tên thủ tục", procedure),
-        ("Trích yếu", slip.title or "—"),
-        ("Người nộp hồ sơ", slip.applicant or "—"),
-        ("Thời gian nhận hồ sơ", _moment(slip.received_at)),
-        ("Hẹn trả kết quả", appointment),
-        ("Cơ quan (bộ phận) giải quyết hồ sơ", slip.handling or "chưa giao chủ trì"),
-        ("Cơ quan phối hợp giải quyết hồ sơ", ", ".join(slip.coordinating) or "—"),
-    ]
-    for label, value in facts:
-        pdf.set_font(FONT_FAMILY, "B", 8.5)
-        pdf.cell(LABEL_WIDTH, 4.6, nfc(f"{label}:"))
-        pdf.set_font(FONT_FAMILY, "", 8.5)
-        pdf.multi_cell(width - LABEL_WIDTH, 4.6, nfc(value), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-
-    pdf.set_font(FONT_FAMILY, "", 7.5)
-    heading = FontFace(family=FONT_FAMILY, emphasis="BOLD", size_pt=7.5, fill_color=(235, 238, 242))
-    with pdf.table(col_widths=(58, 52, 30, 46), line_height=3.5, headings_style=heading, text_align="LEFT",
-                   padding=(1.2, 1.2), v_align="TOP") as table:
-        head = table.row()
-        for text in ("TÊN CƠ QUAN", "THỜI GIAN GIAO, NHẬN HỒ SƠ",
-                     "KẾT QUẢ GIẢI QUYẾT HỒ SƠ (Trước hạn/đúng hạn/quá hạn)", "GHI CHÚ"):
-            head.cell(nfc(text), align="CENTER")
-        for row in slip.rows:
-            cells = table.row()
-            cells.cell(nfc(f"{row.number}. Giao: {row.giver.agency_name}\nNhận: {row.receiver.agency_name}"))
-            cells.cell(nfc(f"{_moment(row.at)}\nNgười giao: {row.giver.person or '—'}\n"
-                           f"Người nhận: {row.receiver.person or '—'}"))
-            result = _result_text(row.result, row.days_late)
-            if row.due is not None:
-                result += f"\n(hạn {_day(row.due)})"
-            cells.cell(nfc(result))
-            cells.cell(nfc(row.note))
-        if not slip.rows:
-            empty = table.row()
-            empty.cell(nfc("Chưa có sự kiện nào của hồ sơ tính đến thời điểm trích xuất."), colspan=4)
-
-    pdf.ln(1)
-    pdf.set_font(FONT_FAMILY, "B", 8.5)
-    pdf.multi_cell(width, 4.6, nfc(f"Tình trạng hồ sơ: {_status_text(slip)}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT_FAMILY, "", 7)
-    known = _moment(slip.known_at) if slip.known_at else "thời điểm trích xuất"
-    provenance = (f"Trích xuất từ Sổ cái thủ tục hành chính lúc {_moment(slip.made_at)}; tính đến ngày "
-                  f"{_day(slip.as_of)}, theo dữ liệu ghi nhận đến {known}; lịch làm việc {slip.calendar}.")
-    if slip.hidden:
-        provenance += f" {slip.hidden} sự kiện sau thời điểm trên không được tính."
-    pdf.multi_cell(width, 3.6, nfc(provenance), new_x="LMARGIN", new_y="NEXT")
-    return pdf
-
-
-def _status_text(slip: ControlSlip) -> str:
-    if slip.status == "resolved":
-        result = _result_text(slip.result, slip.days_late)
-        outcome = OUTCOMES.get(slip.outcome or "", slip.outcome or "")
-        return f"Đã trả kết quả {_moment(slip.resolved_at)} ({outcome}); {result.lower()} so với hạn {_day(slip.due)}."
-    if slip.status == "paused":
-        return f"Đang tạm dừng chờ bổ sung hồ sơ; hạn hiện tại {_day(slip.due)}."
-    if slip.status == "open":
-        text = f"Đang giải quyết; hạn {_day(slip.due)}"
-        if slip.result == "late":
-            text += f", quá hạn {slip.days_late} ngày làm việc tính đến ngày {_day(slip.as_of)}"
-        return text + "."
-    return "Chưa có sự kiện nào được ghi nhận."
+    def slip(self, case: str, rows: list[SlipRow], known_at: datetime | None, made_at: datetime,
+             hidden: int) -> ControlSlip:
+        casefile, names = self.casefile, self.names
+        status = casefile.status() if casefile.opened else "none"
+        result, days_late = self.overall(status)
+        opened = casefile.opened
+        procedure = names.registry.procedure_at(casefile.procedure or "", opened.at) if opened else None
+        coordinating = [c.to for c in casefile.consultations.values()] + [c["agency"] for c in casefile.coordinators]
+        handling = None
+        if casefile.lead:
+            handling = f"{names.agency_name(casefile.lead['agency'])} ({names.person(casefile.lead['official'])})"
+        first_apology = min(casefile.apology_records, key=lambda r: (r.at, r.position), default=None)
+        return ControlSlip(
+            case=case, title=casefile.title, procedure=casefile.procedure,
+            procedure_name=procedure.name if procedure else None, applicant=self.applicant_name,
+            received_at=opened.at if opened else None,
+            receiving_agency=names.agency_name(casefile.opener_agency) if opened else None,
+            appointment=casefile.initial_due, due=self.due,
+            new_appointment=date.fromisoformat(first_apology.fields["new_due"]) if first_apology else None,
+            handling=handling, coordinating=tuple(dict.fromkeys(names.agency_name(c) for c in coordinating)),
+            status=status, resolved_at=casefile.resolution.at if casefile.resolution else None,
+            outcome=casefile.resolved["outcome"] if casefile.resolved else None,
+            result=result, days_late=days_late, rows=tuple(rows), as_of=self.as_of, known_at=known_at,
+            made_at=made_at, calendar=self.calendar.version, hidden=hidden,
+        )

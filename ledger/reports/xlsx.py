@@ -17,7 +17,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .export import export_columns
+from .file_columns import export_columns
 from .formats import Column, csv_value, display_width
 from .labels import COLUMN_LABELS, checkpoint_facts, metadata_json, parameter_facts, report_title, verification_note
 

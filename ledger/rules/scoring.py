@@ -108,76 +108,104 @@ def scorecard(
     by_official: bool = False,
 ) -> list[dict[str, Any]]:
     """One row per agency (or agency and official) with a case or consultation in [start, end]."""
-    rows: dict[Key, dict[str, Any]] = {}
-
-    def row(agency: str, official: str | None) -> dict[str, Any]:
-        key: Key = (j.successor_on(agency, end), official if by_official else None)
-        if key not in rows:
-            rows[key] = {
-                "cases": 0, "cases_on_time": 0, "cases_late": 0, "cases_overdue_open": 0,
-                "consultations": 0, "answered_on_time": 0, "answered_late": 0, "unanswered_overdue": 0,
-            }
-        return rows[key]
-
+    row = _Rows(j, end, by_official)
     for case in cases:
         if case.opened_on is None or case.opened_on > end:
             continue
         resolved = case.resolved_on if case.resolved_on is not None and case.resolved_on <= end else None
         if resolved is None or resolved >= start:  # resolved before the period: out (its consultations may count)
-            moment = case.resolution.at if resolved is not None and case.resolution else _end_of(end)
-            lead = _lead_at(case, moment)
-            counted = row(*lead) if lead else row(case.opener_agency or "", None)
-            counted["cases"] += 1
-            due = case.due(resolved or end)
-            if due is not None:
-                late = j.calendar.wd(due, resolved or end) >= 1
-                if not late:
-                    counted["cases_on_time"] += 1
-                elif resolved is not None:
-                    counted["cases_late"] += 1
-                else:
-                    counted["cases_overdue_open"] += 1
-        for c in case.consultations.values():
-            if c.requested_on > end:
-                continue
-            closed_on = c.answered_on or c.withdrawn_on
-            if closed_on is not None and closed_on < start:
-                continue
-            official = c.handler or c.answered_by
-            counted = row(c.to, official)
-            counted["consultations"] += 1
-            if c.answered_on is not None and start <= c.answered_on <= end:
-                late = j.calendar.wd(c.due, c.answered_on) >= 1
-                counted["answered_late" if late else "answered_on_time"] += 1
-            elif c.answered_on is None and c.withdrawn_on is None:
-                judged_on = resolved if resolved is not None else end
-                if j.calendar.wd(c.due, judged_on) >= 1:
-                    counted["unanswered_overdue"] += 1
+            _count_case(row, case, j, resolved, end)
+        _count_consultations(row, case, j, resolved, start, end)
+    counts = _violation_counts(violations, j, start, end, by_official)
+    return [_entry(key, row.rows[key], counts, by_official) for key in sorted(row.rows, key=_order)]
 
+
+#: The counters of a scorecard row.
+_COUNTERS = ("cases", "cases_on_time", "cases_late", "cases_overdue_open",
+             "consultations", "answered_on_time", "answered_late", "unanswered_overdue")
+
+
+class _Rows:
+    """The scorecard's counters, one row per (agency as of the period's end, official or None):
+    `row(agency, official)` is that row, made on first use."""
+
+    def __init__(self, j: Judgement, end: date, by_official: bool) -> None:
+        self.j, self.end, self.by_official = j, end, by_official
+        self.rows: dict[Key, dict[str, Any]] = {}
+
+    def __call__(self, agency: str, official: str | None) -> dict[str, Any]:
+        key: Key = (self.j.successor_on(agency, self.end), official if self.by_official else None)
+        if key not in self.rows:
+            self.rows[key] = dict.fromkeys(_COUNTERS, 0)
+        return self.rows[key]
+
+
+def _count_case(row: _Rows, case: CaseFile, j: Judgement, resolved: date | None, end: date) -> None:
+    """The case in its lead's row (the lead at its resolution, or at the period's end): on time,
+    late, or still open past its due date at the period's end."""
+    moment = case.resolution.at if resolved is not None and case.resolution else _end_of(end)
+    lead = _lead_at(case, moment)
+    counted = row(*lead) if lead else row(case.opener_agency or "", None)
+    counted["cases"] += 1
+    due = case.due(resolved or end)
+    if due is not None:
+        late = j.calendar.wd(due, resolved or end) >= 1
+        if not late:
+            counted["cases_on_time"] += 1
+        elif resolved is not None:
+            counted["cases_late"] += 1
+        else:
+            counted["cases_overdue_open"] += 1
+
+
+def _count_consultations(row: _Rows, case: CaseFile, j: Judgement, resolved: date | None, start: date,
+                         end: date) -> None:
+    """Each consultation of the case requested by the period's end and not closed before it, in
+    the consulted agency's row (and its handler's or answerer's)."""
+    for c in case.consultations.values():
+        if c.requested_on > end:
+            continue
+        closed_on = c.answered_on or c.withdrawn_on
+        if closed_on is not None and closed_on < start:
+            continue
+        official = c.handler or c.answered_by
+        counted = row(c.to, official)
+        counted["consultations"] += 1
+        if c.answered_on is not None and start <= c.answered_on <= end:
+            late = j.calendar.wd(c.due, c.answered_on) >= 1
+            counted["answered_late" if late else "answered_on_time"] += 1
+        elif c.answered_on is None and c.withdrawn_on is None:
+            judged_on = resolved if resolved is not None else end
+            if j.calendar.wd(c.due, judged_on) >= 1:
+                counted["unanswered_overdue"] += 1
+
+
+def _violation_counts(violations: Iterable[Violation], j: Judgement, start: date, end: date,
+                      by_official: bool) -> dict[Key, dict[str, int]]:
+    """The violations dated in the period (by due date, else act date), by row and rule."""
     counts: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for v in violations:
         reference = v.due or v.act_on
         if start <= reference <= end:
             counts[(j.successor_on(v.agency, end), v.official if by_official else None)][v.rule] += 1
+    return counts
 
-    result = []
-    for key in sorted(rows, key=_order):
-        data = rows[key]
-        entry: dict[str, Any] = {"agency": key[0]}
-        if by_official:
-            entry["official"] = key[1]
-        entry.update(
-            cases=data["cases"],
-            cases_on_time=data["cases_on_time"],
-            cases_late=data["cases_late"],
-            cases_overdue_open=data["cases_overdue_open"],
-            on_time_rate=(data["cases_on_time"] / data["cases"]) if data["cases"] else None,
-            score_766=score_766(data["cases_on_time"], data["cases"]),
-            consultations=data["consultations"],
-            answered_on_time=data["answered_on_time"],
-            answered_late=data["answered_late"],
-            unanswered_overdue=data["unanswered_overdue"],
-            violations=dict(sorted(counts.get(key, {}).items())),
-        )
-        result.append(entry)
-    return result
+
+def _entry(key: Key, data: dict[str, Any], counts: dict[Key, dict[str, int]], by_official: bool) -> dict[str, Any]:
+    entry: dict[str, Any] = {"agency": key[0]}
+    if by_official:
+        entry["official"] = key[1]
+    entry.update(
+        cases=data["cases"],
+        cases_on_time=data["cases_on_time"],
+        cases_late=data["cases_late"],
+        cases_overdue_open=data["cases_overdue_open"],
+        on_time_rate=(data["cases_on_time"] / data["cases"]) if data["cases"] else None,
+        score_766=score_766(data["cases_on_time"], data["cases"]),
+        consultations=data["consultations"],
+        answered_on_time=data["answered_on_time"],
+        answered_late=data["answered_late"],
+        unanswered_overdue=data["unanswered_overdue"],
+        violations=dict(sorted(counts.get(key, {}).items())),
+    )
+    return entry

@@ -60,3 +60,29 @@ def test_no_view_touches_sql_or_the_event_store_directly():
     forbidden = {"sqlalchemy", "eventsourcing", "psycopg", "sqlite3"}
     offenders = {str(p.relative_to(REPO)): imports_of(p) & forbidden for p in python_files("web")}
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_import_linter_contracts_hold():
+    """pyproject.toml's contracts: no import cycles at any depth, a pure core, the CLI and the web
+    application through the facade only (the same check `scripts/lint` runs)."""
+    import shutil
+    import subprocess
+    import sys
+
+    linter = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert linter is not None, "import-linter is not installed (pip install -e '.[dev]')"
+    run = subprocess.run([linter, "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+
+
+def test_no_module_of_the_ledger_is_over_400_lines_nor_any_function_over_80():
+    """Small modules with one job (the aim is ~300 and ~60; these are the limits no change may pass)."""
+    long_modules, long_functions = [], []
+    for path in python_files("ledger", "web"):
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) > 400:
+            long_modules.append(str(path.relative_to(REPO)))
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > 80:
+                long_functions.append(f"{path.relative_to(REPO)}:{node.lineno} {node.name}")
+    assert long_modules == [] and long_functions == []

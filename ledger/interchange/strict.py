@@ -1,107 +1,21 @@
-"""JSON Lines in and out (SPEC §8).
-
-Reading yields each non-blank line's number and object, or the reason it is not a JSON object;
-writing turns an `EventRecord` back into a line in the §8 field names, plus the ledger's own
-`recorded`, `position`, `source` and `event`.
-
-One clash in the SPEC is settled here: `ConsultationAnswered` has a field of its own named
-`position` (agree, disagree, …), which the export's log `position` must not overwrite. Every
-export line therefore also carries the log position as `log_position`; on a
-`ConsultationAnswered` line `position` stays the answer's position and only `log_position`
-gives the place in the log. Readers that want the log position use `log_position` everywhere.
-
-Hostile input. A line is refused, with its number and a reason, rather than crash the import or
-break the store, when it
-
-* is longer than `MAX_LINE_BYTES` (1 MiB, counted in UTF-8);
-* is not JSON: `NaN`, `Infinity` and `-Infinity` included (Python's `json` reads them; JSON has
-  no such numbers), and numbers that overflow to infinity;
-* has a number of more than `MAX_NUMBER_DIGITS` (20) digits (Python refuses to read integers of
-  more than 4300 digits with a `ValueError`, and no field needs more than a few);
-* nests objects and arrays deeper than `MAX_DEPTH` (32) levels, the line's own object counting
-  as level 1 (without a bound, 100,000 levels end in a `RecursionError`);
-* repeats a key in one object (`{"title": "a", "title": "b"}` means two things; JSON leaves the
-  choice to the reader, an audit ledger does not choose);
-* holds, in any key or string value, a lone surrogate (U+D800–U+DFFF, which cannot be stored as
-  UTF-8) or NUL (which PostgreSQL's text columns cannot hold), in fields the ledger keeps or not,
-  so a file gets the same answer on SQLite and on PostgreSQL.
-
-The other control characters are the business of `ledger.domain.schema`: none in identifiers,
-only tab and newlines in free text.
-
-Bytes become lines with `decode_lines` (or `read_input_lines` for a path or `-`), which names
-the first line and column that is not UTF-8 instead of a byte offset.
-"""
+"""The strict JSON reader of lines and documents: what it refuses, and why, is in the package's
+docstring (too long, not JSON, too many digits, too deep, a repeated key, an unstorable
+character). Every refusal is an `InvalidField`."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
-import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NoReturn
 
-from .domain.errors import InvalidField
-from .domain.records import EventRecord
-from .domain.values import MAX_DEPTH, MAX_NUMBER_DIGITS, UNSTORABLE, describe_character, path_key, shown
+from ..domain.errors import InvalidField
+from ..domain.values import MAX_DEPTH, MAX_NUMBER_DIGITS, UNSTORABLE, describe_character, path_key, shown
 
 #: The longest line accepted, in bytes of UTF-8 (its line ending not counted).
 MAX_LINE_BYTES = 1024 * 1024
 #: The most digits of a number's exponent (a float's own range ends at 308).
 MAX_EXPONENT_DIGITS = 3
-
-_UTF8_BOM = "\ufeff"
-_BLANK = " \t\r\n"
-
-
-class LineDecodeError(InvalidField):
-    """Input bytes that are not UTF-8 text: `line` and `column` (both from 1; the column counts
-    characters, the bad byte's own place in its line is `byte`) say where the first bad byte is.
-
-    An `InvalidField`, hence a `Refused` and a `LedgerError`: the CLI's error handler turns it
-    into `error: …` and exit 2 without further ado."""
-
-    def __init__(self, line: int, column: int, byte: int, reason: str) -> None:
-        super().__init__(code="line_not_utf8", params={"line": line, "column": column, "reason": reason})
-        self.line = line
-        self.column = column
-        self.byte = byte
-        self.reason = reason
-
-
-def decode_lines(data: bytes) -> list[str]:
-    r"""Split bytes into text lines, as a text file opened with universal newlines would be read:
-    `\n`, `\r\n` and a lone `\r` end a line and each line ends with `\n` (the last one only if
-    the data did). A UTF-8 byte order mark at the very start is dropped. Raise `LineDecodeError`
-    naming the first line (and column) that is not UTF-8."""
-    lines: list[str] = []
-    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
-        body = raw.rstrip(b"\r\n")
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as error:
-            column = len(body[: error.start].decode("utf-8", errors="replace")) + 1
-            bad = body[error.start : error.end].hex(" ")
-            raise LineDecodeError(number, column, error.start + 1, f"{error.reason}, byte(s) {bad}") from None
-        if number == 1 and text.startswith(_UTF8_BOM):
-            text = text[1:]
-        lines.append(text + "\n" if len(body) != len(raw) else text)
-    return lines
-
-
-def read_input_lines(path: str) -> list[str]:
-    """The lines of the file at `path`, or of standard input's bytes for `-` (see `decode_lines`).
-    Raise `LineDecodeError` for bytes that are not UTF-8, `OSError` for a file that cannot be read."""
-    if path == "-":
-        stream = getattr(sys.stdin, "buffer", None)
-        data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
-    else:
-        data = Path(path).read_bytes()
-    return decode_lines(data)
-
 
 _SUSPECT = re.compile(r"\\u0000|\\u[dD][89abcdefABCDEF]|[\x00\ud800-\udfff]")
 
@@ -186,13 +100,6 @@ def _problem(obj: Any) -> InvalidField | None:
             else:
                 stack.extend((inner, f"{where}[{i}]", depth + 1) for i, inner in enumerate(item))
     return None
-
-
-@dataclass(frozen=True)
-class Line:
-    number: int
-    obj: Any = None
-    error: str | None = None
 
 
 def _decode(text: str, *, document: bool) -> Any:
@@ -281,54 +188,3 @@ def _field_of(obj: dict[str, Any]) -> str | None:
         except (InvalidField, ValueError):
             return key
     return None
-
-
-def read_lines(lines: Iterable[str]) -> Iterator[Line]:
-    """Parse JSON Lines; blank lines are skipped, a bad line is reported with its number.
-
-    Blank means JSON's own whitespace only (space, tab, CR, LF): a line of other "space", a
-    form feed, U+0085, U+2028 or U+3000, is not silently skipped but refused as not JSON."""
-    for number, text in enumerate(lines, start=1):
-        if not text.strip(_BLANK):
-            continue
-        try:
-            obj = parse_line(text)
-        except InvalidField as error:
-            yield Line(number, error=str(error))
-            continue
-        yield Line(number, obj)
-
-
-def to_line(record: EventRecord, *, ledger_fields: bool = True) -> dict[str, Any]:
-    """The §8 object for one event; with the ledger's fields when `ledger_fields`."""
-    line: dict[str, Any] = {"type": record.type}
-    if record.case is not None:
-        line["case"] = record.case
-    line.update(record.fields)
-    if record.by is not None:
-        line["by"] = record.by
-    line["at"] = record.at.isoformat()
-    if record.key is not None:
-        line["id"] = record.key
-    if record.note is not None:
-        line["note"] = record.note
-    if ledger_fields:
-        line["recorded"] = record.recorded.isoformat()
-        if record.type != "ConsultationAnswered":
-            line["position"] = record.position
-        line["log_position"] = record.position
-        line["source"] = record.source
-        line["event"] = record.event
-    return line
-
-
-#: Characters `json.dumps(ensure_ascii=False)` leaves raw that are no text to a reader: DEL and C1,
-#: and U+2028 / U+2029, at which many readers (Python's `str.splitlines`, older JavaScript) end a line.
-_ESCAPED_IN_OUTPUT = re.compile("[\x7f-\x9f\u2028\u2029]")
-
-
-def dumps(obj: Any) -> str:
-    """One line of JSON, Vietnamese kept readable; the characters above written as `\\uXXXX`
-    escapes (they can only stand inside strings, so the JSON means the same)."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    return _ESCAPED_IN_OUTPUT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

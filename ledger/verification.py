@@ -23,21 +23,21 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from ..calendar import WorkingCalendar
-from ..domain.records import EventRecord
-from ..projections.rows import case_rows, fact_row
-from ..projections.tables import case_files, consultation_files, facts, violation_rows
-from ..rules.engine import registry_from
-from ..rules.violation import Judgement
-from ..domain.errors import CorruptEvent
-from .checkpoint import Checkpoint
-from .merkle import Frontier, raw_leaf, root_of
-from .trust import describe
+from .calendar import WorkingCalendar
+from .domain.records import EventRecord
+from .projections.rows import case_rows, fact_row
+from .projections.tables import case_files, consultation_files, facts, violation_rows
+from .rules.engine import registry_from
+from .rules.violation import Judgement
+from .domain.errors import CorruptEvent
+from .integrity.checkpoint import Checkpoint
+from .integrity.merkle import Frontier, raw_leaf, root_of
+from .integrity.trust import describe
 
 if TYPE_CHECKING:
-    from ..eventlog import EventLog
-    from ..projections import Projections
-    from .watermark import Watermark
+    from .eventlog import EventLog
+    from .projections import Projections
+    from .integrity.watermark import Watermark
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,17 @@ from typing import TYPE_CHECKING
 
 from ..calendar import WorkingCalendar
 from ..domain.records import EventRecord, filter_records
-from ..reports.formats import REPORTS, to_csv
+from .formats import REPORTS, to_csv
 from ..rules import judge, rulebook_version, scoring, visible
 from ..rules.engine import registry_from
-from .checkpoint import Checkpoint
-from .trust import describe
-from .merkle import raw_leaf, root_of
+from ..integrity.checkpoint import Checkpoint
+from ..integrity.trust import describe
+from ..integrity.merkle import raw_leaf, root_of
+from .parameters import PARAMETERS, REPORT_FIELDS, parameters_problem
+from .parameters import YEARS as YEARS
 
 if TYPE_CHECKING:
-    from ..application import Ledger
+    from ..eventlog import EventLog
 
 CSV_MARK = "# procedure-ledger report "
 BOM = "\ufeff"
@@ -63,14 +65,39 @@ def shaped_rows(kind: str, rows: list[dict[str, Any]], fmt: str) -> list[dict[st
     return scoring.delay_json(rows) if kind == "delays" and fmt == "json" else rows
 
 
-def verify_report(ledger: Ledger, text: str, trusted_keys: Iterable[str] = ()) -> tuple[bool, list[str]]:
-    """Check a report's signed checkpoint against the ledger's events and recompute every row."""
+def verify_report(log: EventLog, text: str, trusted: dict[str, str]) -> tuple[bool, list[str]]:
+    """Check a report's signed checkpoint (by one of the `trusted` keys) against the log's events
+    and recompute every row."""
     try:
         meta, fmt = parse_report(text)
         checkpoint = Checkpoint.from_dict(meta["checkpoint"])
         kind, parameters = meta["report"], meta["parameters"]
     except (ValueError, KeyError, TypeError) as error:
         return False, [f"not a verifiable report: {error}"]
+    lines: list[str] = []
+    try:
+        _check_fields(meta, fmt, kind, parameters)
+        lines.append(_check_signature(checkpoint, trusted))
+        _check_events(log, checkpoint)
+        lines.append("the checkpoint matches this ledger's events")
+        records, calendar = _check_versions(log, meta, checkpoint)
+        _check_filters(kind, parameters, records)
+        rows = _check_rows(meta, fmt, kind, parameters, checkpoint, calendar, records)
+    except _Unverified as failure:
+        return False, [*lines, failure.line]
+    return True, [*lines, f"all {len(rows)} rows recomputed and confirmed"]
+
+
+class _Unverified(Exception):
+    """Why a report is not verified (the last line of `verify_report`'s answer)."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _check_fields(meta: dict[str, Any], fmt: str, kind: Any, parameters: Any) -> None:
+    """Nothing in the report that verification does not prove, parameters as the ledger writes them."""
     allowed = REPORT_FIELDS - {"rows"} | {"csv_body"} if fmt == "csv" else REPORT_FIELDS
     unproved = sorted(set(meta) - allowed)
     if not isinstance(parameters, dict):
@@ -78,48 +105,69 @@ def verify_report(ledger: Ledger, text: str, trusted_keys: Iterable[str] = ()) -
     else:
         unproved += [f"parameters.{name}" for name in sorted(set(parameters) - PARAMETERS.get(str(kind), set()))]
     if unproved:
-        return False, [f"the report carries field(s) it does not prove: {', '.join(unproved)}"]
+        raise _Unverified(f"the report carries field(s) it does not prove: {', '.join(unproved)}")
     malformed = parameters_problem(str(kind), parameters)
     if malformed:
-        return False, [f"the report's parameters are malformed (not as the ledger writes them): {malformed}"]
+        raise _Unverified(f"the report's parameters are malformed (not as the ledger writes them): {malformed}")
+
+
+def _check_signature(checkpoint: Checkpoint, trusted: dict[str, str]) -> str:
+    """The checkpoint's signature valid and by a trusted key: the line saying so."""
     if not checkpoint.signature_ok():
-        return False, [f"checkpoint at size {checkpoint.size}: INVALID signature"]
-    trusted = ledger.trusted_keys(trusted_keys)
+        raise _Unverified(f"checkpoint at size {checkpoint.size}: INVALID signature")
     if checkpoint.public_key not in trusted:
-        return False, [f"checkpoint at size {checkpoint.size} is signed by key {checkpoint.key_id}, which is not"
-                       f" trusted (trusted: {describe(trusted)}): the report is not verified"]
-    lines = [f"checkpoint at size {checkpoint.size}: valid signature by key {checkpoint.key_id}"
-             f" ({trusted[checkpoint.public_key]})"]
-    leaves = [raw_leaf(raw) for raw in ledger.recorder.raw_events()]
+        raise _Unverified(f"checkpoint at size {checkpoint.size} is signed by key {checkpoint.key_id}, which is not"
+                          f" trusted (trusted: {describe(trusted)}): the report is not verified")
+    return (f"checkpoint at size {checkpoint.size}: valid signature by key {checkpoint.key_id}"
+            f" ({trusted[checkpoint.public_key]})")
+
+
+def _check_events(log: EventLog, checkpoint: Checkpoint) -> None:
+    """The checkpoint is the root of this ledger's first `size` events."""
+    leaves = [raw_leaf(raw) for raw in log.recorder.raw_events()]
     if len(leaves) < checkpoint.size or root_of(leaves[: checkpoint.size]).hex() != checkpoint.root:
-        return False, [*lines, "the checkpoint does not match this ledger's events"]
-    lines.append("the checkpoint matches this ledger's events")
+        raise _Unverified("the checkpoint does not match this ledger's events")
+
+
+def _check_versions(log: EventLog, meta: dict[str, Any], checkpoint: Checkpoint) -> tuple[list[EventRecord], str]:
+    """The rulebook this ledger runs and the calendar of the checkpoint's events are the report's;
+    returns those events and that calendar's version."""
     if meta.get("rulebook") != rulebook_version():
-        return False, [*lines, f"computed with rulebook {meta.get('rulebook')}; this ledger runs {rulebook_version()}"]
-    records = list(islice(ledger.records(), checkpoint.size))
+        raise _Unverified(f"computed with rulebook {meta.get('rulebook')}; this ledger runs {rulebook_version()}")
+    records = list(islice(log.records(), checkpoint.size))
     calendar = calendar_version_of(records)
     if meta.get("calendar") != calendar:
-        return False, [*lines, f"computed with calendar {meta.get('calendar')}, not {calendar}"]
+        raise _Unverified(f"computed with calendar {meta.get('calendar')}, not {calendar}")
+    return records, calendar
+
+
+def _check_filters(kind: Any, parameters: dict[str, Any], records: list[EventRecord]) -> None:
+    """A kind of report the ledger makes, filtering on agencies it knew at the checkpoint."""
     if kind not in KINDS:
-        return False, [*lines, f"unknown report kind {kind!r}"]
+        raise _Unverified(f"unknown report kind {kind!r}")
     registered = registry_from(r for r in records if r.case is None).agencies
     strangers = [code for code in parameters.get("agencies") or [] if code not in registered]
     if strangers:  # the ledger refuses to make a report for an agency it does not know
-        return False, [*lines, f"the report filters on agencies the ledger did not know at its checkpoint:"
-                               f" {json.dumps(strangers, ensure_ascii=False)}"]
+        raise _Unverified(f"the report filters on agencies the ledger did not know at its checkpoint:"
+                          f" {json.dumps(strangers, ensure_ascii=False)}")
+
+
+def _check_rows(meta: dict[str, Any], fmt: str, kind: str, parameters: dict[str, Any], checkpoint: Checkpoint,
+                calendar: str, records: list[EventRecord]) -> list[dict[str, Any]]:
+    """Every row recomputed and equal to the report's (JSON: row by row; CSV: line by line)."""
     try:
         rows = compute_rows(kind, records, parameters)
     except (KeyError, ValueError, TypeError) as error:
-        return False, [*lines, f"the report's parameters are malformed: {error!r}"]
+        raise _Unverified(f"the report's parameters are malformed: {error!r}") from None
     if fmt == "json":
         given, mine = meta["rows"], shaped_rows(kind, rows, "json")
         if not isinstance(given, list):
-            return False, [*lines, "the report's rows are not a list"]
+            raise _Unverified("the report's rows are not a list")
         differing = next((i for i, (a, b) in enumerate(zip(mine, given, strict=False)) if not _same(a, b)), None)
         if differing is not None:
-            return False, [*lines, f"row {differing + 1} differs from the recomputed report"]
+            raise _Unverified(f"row {differing + 1} differs from the recomputed report")
         if len(mine) != len(given):
-            return False, [*lines, f"the report has {len(given)} rows; recomputed: {len(mine)}"]
+            raise _Unverified(f"the report has {len(given)} rows; recomputed: {len(mine)}")
     else:
         body = render_report(envelope(kind, parameters, checkpoint, calendar, rows), "csv").partition("\n")[2]
         theirs = str(meta["csv_body"])
@@ -127,8 +175,8 @@ def verify_report(ledger: Ledger, text: str, trusted_keys: Iterable[str] = ()) -
             # The first differing line, found without splitting either text into lists (an upload
             # of millions of short lines must not cost a list of millions of strings).
             same = len(os.path.commonprefix([body, theirs]))
-            return False, [*lines, f"CSV line {body.count(chr(10), 0, same) + 2} differs from the recomputed report"]
-    return True, [*lines, f"all {len(rows)} rows recomputed and confirmed"]
+            raise _Unverified(f"CSV line {body.count(chr(10), 0, same) + 2} differs from the recomputed report")
+    return rows
 
 
 def report_name(kind: str, parameters: dict[str, Any]) -> str:
@@ -154,67 +202,6 @@ def render_report(data: dict[str, Any], fmt: str) -> str:
     name = report_name(data["report"], data["parameters"])
     columns = REPORTS.get(f"{name}_csv", REPORTS[name])
     return CSV_MARK + json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n" + to_csv(data["rows"], columns)
-
-
-#: What a report of ours holds, and the parameters of each kind (anything else is not proved).
-REPORT_FIELDS = {"report", "parameters", "checkpoint", "rulebook", "calendar", "rows"}
-PARAMETERS = {
-    "violations": {"as_of", "known_at", "rules", "agencies", "include_dismissed"},
-    "delays": {"as_of", "by"},
-    "scorecard": {"from", "to", "by", "known_at"},
-}
-
-
-#: The years the ledger writes in a report's dates (its inputs are bounded to them).
-YEARS = range(2000, 2100)
-
-
-def _is_date(value: Any) -> bool:
-    try:
-        day = date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return False
-    return day is not None and day.isoformat() == value and day.year in YEARS
-
-
-def _is_moment(value: Any) -> bool:
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return False
-    return (moment is not None and moment.tzinfo is not None and moment.isoformat() == value
-            and moment.year in YEARS)
-
-
-def _is_codes(value: Any, known: Iterable[str] | None = None) -> bool:
-    allowed = set(known) if known is not None else None
-    return (isinstance(value, list) and all(isinstance(v, str) for v in value) and len(set(value)) == len(value)
-            and (allowed is None or set(value) <= allowed))
-
-
-def parameters_problem(kind: str, parameters: dict[str, Any]) -> str | None:
-    """What is wrong with a report's parameters, or None: each present, of its exact type and in the
-    one form the ledger writes (a report whose `include_dismissed` says "false" while it holds
-    dismissed rows, or whose `rules` is a string matched as a substring, must not verify)."""
-    from ..rules.rulebook import RULEBOOK
-
-    missing = sorted(PARAMETERS.get(kind, set()) - set(parameters))
-    if missing:
-        return f"missing {', '.join(missing)}"
-    checks: dict[str, Any] = {
-        "as_of": _is_date, "from": _is_date, "to": _is_date,
-        "known_at": lambda v: v is None or _is_moment(v),
-        "rules": lambda v: _is_codes(v, RULEBOOK),
-        "agencies": _is_codes,
-        "include_dismissed": lambda v: isinstance(v, bool),
-        "by": lambda v: v in ("agency", "official"),
-    }
-    wrong = [name for name in sorted(parameters) if not checks[name](parameters[name])]
-    if wrong:
-        return ", ".join(f"{name}={json.dumps(parameters[name], ensure_ascii=False)}" for name in wrong)
-    if kind == "scorecard" and parameters["to"] < parameters["from"]:
-        return "the period ends before it starts"
-    return None
 
 
 def _strict(text: str) -> Any:

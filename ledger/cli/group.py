@@ -1,0 +1,175 @@
+"""The `ledger` group and what its commands share: the ledger of an invocation, the exit codes
+(see the package's docstring), dates and times read as options, `-o FILE` and the files commands
+read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import IO, Any
+
+import click
+
+from .. import (
+    STORE_FAILURES,
+    ConcurrentAppend,
+    CorruptEvent,
+    ImportReport,
+    Ledger,
+    LedgerError,
+    LineDecodeError,
+    Refused,
+    check_writable,
+    open_atomically,
+    parse_date,
+    parse_known_at,
+    read_input_lines,
+    store_failure_message,
+)
+
+BAD_INPUT = 2
+CHECK_FAILED = 1
+CONFLICT = 3
+
+
+class LedgerGroup(click.Group):
+    """Turns the ledger's own errors into a clear message and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CorruptEvent as error:
+            click.echo(f"error: the ledger is damaged at {error}", err=True)
+            ctx.exit(CHECK_FAILED)
+        except ConcurrentAppend as error:
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(CONFLICT)
+        except LedgerError as error:
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(BAD_INPUT)
+        except STORE_FAILURES as error:
+            click.echo(f"error: {store_failure_message(error)}", err=True)
+            ctx.exit(CHECK_FAILED)
+
+
+@click.group(cls=LedgerGroup)
+@click.option(
+    "--db",
+    envvar="LEDGER_DATABASE_URL",
+    default="sqlite:///ledger.db",
+    show_default=True,
+    help="Database URL: sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB.",
+)
+@click.pass_context
+def main(ctx: click.Context, db: str) -> None:
+    """Procedure Ledger: who delayed what, by how many working days."""
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+
+
+def open_ledger(ctx: click.Context, *, create: bool = False) -> Ledger:
+    """The ledger of this invocation; only the commands that may make a store pass `create`."""
+    ledger = ctx.obj.get("ledger")
+    if ledger is None:
+        ledger = Ledger(ctx.obj["db"], create=create)
+        ctx.obj["ledger"] = ledger
+        ctx.call_on_close(ledger.close)
+    return ledger
+
+
+# --- dates and times ------------------------------------------------------------------------------
+
+
+def as_of_date(value: str | date | None, hint: str = "--as-of") -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return parse_date(value, hint.lstrip("-"))
+    except Refused as error:
+        raise click.BadParameter(str(error), param_hint=hint) from None
+
+
+def known_at_time(value: str | datetime | None) -> datetime | None:
+    """A timestamp with offset; a bare date means the end of that local day (SPEC §2)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return parse_known_at(value, "known-at")
+    except Refused as error:
+        raise click.BadParameter(str(error), param_hint="--known-at") from None
+
+
+def date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """Dates are checked while the options are read, before any store is opened."""
+    return as_of_date(value, f"--{(param.name or '').replace('_', '-')}")
+
+
+def time_option(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    return known_at_time(value)
+
+
+# --- -o FILE --------------------------------------------------------------------------------------
+
+
+def _output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`-o FILE` is checked while the options are read, before any store is opened or anything is
+    computed (`prove` signs a checkpoint), so a missing folder costs nothing: a FILE that cannot be
+    written is one line naming it and why, exit code 2 (`OutputUnwritable`)."""
+    if value and value != "-":
+        check_writable(value)
+    return value
+
+
+def output_option(help_text: str = "Write to FILE instead of stdout.") -> Any:
+    return click.option("-o", "--output", type=click.Path(), metavar="FILE", callback=_output_path, help=help_text)
+
+
+@contextmanager
+def open_output(path: str | None, mode: str) -> Iterator[IO[Any]]:
+    """Where a command writes: standard output (no FILE, or "-"), or FILE, written whole or not at
+    all (`ledger.outputs`)."""
+    if not path or path == "-":
+        with click.open_file("-", mode, encoding=None if "b" in mode else "utf-8") as out:
+            yield out
+        return
+    with open_atomically(path, mode) as out:
+        yield out
+
+
+def emit(content: str | bytes, path: str | None) -> None:
+    """Text (ending with a newline) or bytes to standard output or FILE."""
+    if isinstance(content, bytes):
+        with open_output(path, "wb") as out:
+            out.write(content)
+        return
+    with open_output(path, "w") as out:
+        out.write(content if content.endswith("\n") else content + "\n")
+
+
+# --- input ----------------------------------------------------------------------------------------
+
+
+def read_file(path: str) -> list[str]:
+    """A file's lines (or standard input's); bad input, naming the line, if it is not UTF-8."""
+    try:
+        return read_input_lines(path)
+    except LineDecodeError as error:
+        raise click.BadParameter(f"{path}: {error}", param_hint="FILE") from None
+    except OSError as error:
+        raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
+
+
+def print_refused(report: ImportReport) -> None:
+    for number, reason in report.refused:
+        click.echo(f"line {number}: {reason}", err=True)
+    click.echo(f"{len(report.refused)} line(s) refused; nothing was appended", err=True)
+
+
+def load_plugins() -> None:
+    """Commands other packages add (the web application's `serve`), found by entry point so
+    that nothing in `ledger` imports them."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="ledger.commands"):
+        main.add_command(entry.load(), entry.name)
