@@ -27,6 +27,14 @@ class Failure(Schema):
     error = fields.Str(required=True)
 
 
+class AnyFailure(Schema):
+    """What any error answer of the API holds (the document's default error response): one
+    message, or the list of problems of a refused request."""
+
+    error = fields.Str()
+    errors = fields.List(fields.Nested(Problem))
+
+
 class Appended(Schema):
     event = fields.Str(required=True, metadata={"description": "the ledger's event id"})
     type = fields.Str(required=True)

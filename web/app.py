@@ -15,12 +15,15 @@ from flask_smorest import Api
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from ledger import Ledger, StoreError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import MissingSecretKey, admin, agency, api, auth, i18n, inspect, oversight, public
+from ledger import STORE_FAILURES, Ledger, StoreError, store_failure_message
+
+from . import MissingSecretKey, admin, agency, api, auth, i18n, inspect, oversight, public, security
 from .config import DEFAULTS, FILE_FORMS, from_environment
 from .formcheck import check_form_post
 from .limits import BodyLimit
+from .api_schemas import AnyFailure
 from .routing import ReferenceConverter
 
 csrf = CSRFProtect()
@@ -39,6 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["ref"] = ReferenceConverter
     app.url_map.merge_slashes = False  # "/cases/%2FA" is the case "/A", not "/cases/A"
     app.wsgi_app = BodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"], FILE_FORMS)  # type: ignore[method-assign]
+    proxies = int(app.config.get("LEDGER_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     ledger = app.config.get("LEDGER") or Ledger(app.config["LEDGER_DATABASE_URL"], create=False)
     app.extensions["ledger"] = ledger
@@ -48,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     auth.login_manager.init_app(app)
     auth.limiter.init_app(app)
+    security.init_app(app)  # CSP, frame, nosniff, referrer, HSTS over https (web/security.py)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(agency.bp)
@@ -55,7 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(oversight.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(public.bp)
-    rest = Api(app, spec_kwargs={"info": {"description": "Procedure Ledger: append events, read the ledger."}})
+    rest = LedgerApi(app, spec_kwargs={"info": {"description": "Procedure Ledger: append events, read the ledger."}})
     api.register_components(rest)
     rest.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated: no cookie, so no cross-site request forgery
@@ -66,6 +73,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _error_pages(app)
     return app
+
+
+class LedgerApi(Api):
+    """flask-smorest's API, whose default error response is the body this API really sends
+    (`{"error": …}` or `{"errors": […]}`), not flask-smorest's own error schema."""
+
+    ERROR_SCHEMA = AnyFailure
 
 
 def _wants_json() -> bool:
@@ -85,12 +99,18 @@ def _error_pages(app: Flask) -> None:
     def store_refused(error: StoreError) -> Any:
         """The store cannot answer as asked (e.g. a report needs a checkpoint this process has no key
         to sign): a 503 that says why, never a 500 page or a report that vouches for less."""
-        from flask_babel import gettext as _
+        return _unavailable(str(error))
 
-        reason = _("The ledger cannot answer this now (details in English): %(reason)s", reason=str(error))
-        if _wants_json():
-            return jsonify(error=reason), 503
-        return render_template("error.html", status=503, reason=reason), 503
+    for failure in STORE_FAILURES:
+        @app.errorhandler(failure)
+        def store_failed(error: Exception) -> Any:
+            """The database itself failed (restarting, unreachable): a 503 with Retry-After, never
+            a 500. An append that failed this way was not acknowledged; retrying it with the same
+            `id` is safe (it is answered as a duplicate if it had been recorded)."""
+            app.logger.warning("store failure: %s", store_failure_message(error))
+            response = _unavailable(store_failure_message(error))
+            response.headers["Retry-After"] = "2"
+            return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
@@ -114,6 +134,16 @@ def _error_pages(app: Flask) -> None:
         if allowed:
             response.headers["Allow"] = allowed  # RFC 9110: a 405 names the methods the resource takes
         return response
+
+
+def _unavailable(detail: str) -> Any:
+    from flask import make_response
+    from flask_babel import gettext as _
+
+    reason = _("The ledger cannot answer this now (details in English): %(reason)s", reason=detail)
+    if _wants_json():
+        return make_response(jsonify(error=reason), 503)
+    return make_response(render_template("error.html", status=503, reason=reason), 503)
 
 
 def _flatten(messages: Any) -> str:

@@ -189,6 +189,8 @@ def login() -> Any:
             target = request.args.get("next")
             return redirect(target if target and _local(target) else home_for(current_user))
         flash(_("Wrong login or password."), "error")
+    elif form.is_submitted():
+        flash(_("Enter a login (at most 64 characters) and a password (at most 1,024 characters)."), "error")
     return render_template("login.html", form=form), (400 if form.is_submitted() else 200)
 
 

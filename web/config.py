@@ -6,7 +6,13 @@
 - `LEDGER_COOKIE_SECURE`: `0` lets the session cookie travel over plain http (development on
   localhost only); by default it is `Secure`.
 - `LEDGER_RATELIMIT_STORAGE`: where login attempts are counted (`memory://` by default: per
-  process; `redis://127.0.0.1:6379/0` with several workers).
+  process; `redis://127.0.0.1:6379/0` with several workers). Should Redis become unreachable, each
+  process counts in its own memory until it is back (logins keep working, limited per worker).
+- `LEDGER_PROXIES`: how many reverse proxies stand in front of the application (default 0). With
+  N > 0 the client's address and scheme are taken from the last N `X-Forwarded-For` /
+  `X-Forwarded-Proto` entries (Werkzeug's ProxyFix), so login attempts are counted per client,
+  not all under the proxy's address (where one attacker would lock everyone out). Never set it
+  higher than the proxies really there: a client could then choose its own address.
 """
 
 from __future__ import annotations
@@ -35,7 +41,14 @@ def from_environment() -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": os.environ.get("LEDGER_COOKIE_SECURE", "1") != "0",
         "REMEMBER_COOKIE_SECURE": os.environ.get("LEDGER_COOKIE_SECURE", "1") != "0",
         "RATELIMIT_STORAGE_URI": os.environ.get("LEDGER_RATELIMIT_STORAGE", "memory://"),
+        "LEDGER_PROXIES": _count(os.environ.get("LEDGER_PROXIES", "0"), "LEDGER_PROXIES"),
     }
+
+
+def _count(text: str, name: str) -> int:
+    if not text.strip().isdigit() or int(text) > 10:
+        raise ValueError(f"{name} must be a number of proxies from 0 to 10, not {text!r}")
+    return int(text)
 
 
 DEFAULTS: dict[str, Any] = {
@@ -50,6 +63,8 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "LEDGER_LOCALES": ("vi", "en"),
+    # Redis down: count in this process's memory meanwhile, rather than answer every login with a 500.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "LEDGER_CATCH_UP": True,  # a single process catches up after each append (reads its own write)
     # flask-smorest: the OpenAPI document is generated from the code at /api/openapi.json.
     "API_TITLE": "Procedure Ledger API",

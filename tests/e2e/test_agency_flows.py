@@ -185,9 +185,14 @@ def test_a_refused_form_shows_why_beside_the_field_and_keeps_what_was_typed(
 
 def test_the_guard_records_and_blocks_a_request_off_the_machine(live_server: LiveServer, browser_page: Any,
                                                                offsite_requests: list[str]) -> None:
-    """The `offsite_requests == []` checks above prove something only if the guard sees such requests."""
+    """The `offsite_requests == []` checks above prove something only if the guard sees such requests.
+    On the application's pages the Content-Security-Policy already stops one inside the browser; on a
+    page without that policy the request leaves the page and the guard records and blocks it."""
     page = browser_page
+    fetch = """() => fetch("https://cdn.example.com/lib.js").then(() => "fetched", () => "blocked")"""
     page.goto(f"{live_server.url}/login")
-    outcome = page.evaluate("""() => fetch("https://cdn.example.com/lib.js").then(() => "fetched", () => "blocked")""")
-    assert outcome == "blocked"
+    assert page.evaluate(fetch) == "blocked"  # the page's CSP stops it before it leaves
+    assert offsite_requests == []
+    page.goto("about:blank")
+    assert page.evaluate(fetch) == "blocked"
     assert offsite_requests == ["https://cdn.example.com/lib.js"]
