@@ -98,7 +98,7 @@ def summarise(collapsed: Path, title: str, top: int = 30, within: str | None = N
 
     breakdown = []
     for frame, n in inclusive.most_common():
-        if not ("(ledger/" in frame or "(web/" in frame) or n < 0.08 * total_samples or frame.endswith("(ledger/cli.py)"):
+        if not ("(ledger/" in frame or "(web/" in frame) or n < 0.08 * total_samples or "(ledger/cli/" in frame:
             continue
         below = ", ".join(f"{short_name(c)} {100 * k / total_samples:.1f}%" for c, k in callees.get(frame, Counter()).most_common(6))
         breakdown.append(f"{100 * n / total_samples:6.1f}%  {short_name(frame)} -> {below}")

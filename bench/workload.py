@@ -2,9 +2,9 @@
 
 `ledger demo` (`ledger.demo.generate`) needs a ledger: it imports the default registry, reads the
 clock and the calendar from it, then imports the year's history in one `import_lines` call. This
-module collects the very same lines without a ledger, from the generator's own functions
-(`_programmes`, `_case_events`, `Registry`, `Year`): the default registry's lines, then the
-history claimed up to a minute before `now`, sorted by claimed time — exactly what `generate`
+module collects the very same lines without a ledger, with the generator's own `history_lines`:
+the default registry's lines, then the history claimed up to a minute before `now`, sorted by
+claimed time — exactly what `generate`
 passes to `import_lines` (it then adds 24 "web" events and a few findings, which are not part of
 an import and are left out here). `check_against_generate` proves the equality on a small year.
 
@@ -15,14 +15,13 @@ lines (registry first, then the history in claimed-time order): a store of "100k
 
 from __future__ import annotations
 
-import json
 import math
-import random
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-from ledger.calendar import LOCAL_TZ, WorkingCalendar
-from ledger.demo import DEFAULT_REGISTRY, Registry, Year, _case_events, _programmes
+from ledger.calendar import LOCAL_TZ
+from ledger.demo import DEFAULT_REGISTRY
+from ledger.demo import history_lines as demo_history_lines
 
 SEED = 2024  # `ledger demo`'s default seed
 
@@ -31,33 +30,10 @@ def registry_lines() -> list[str]:
     return DEFAULT_REGISTRY.read_text(encoding="utf-8").splitlines()
 
 
-def _calendar(lines: list[str]) -> WorkingCalendar:
-    """The calendar `Ledger.calendar()` builds from the default registry: its declared days."""
-    overrides: dict[date, bool] = {}
-    for line in lines:
-        obj = json.loads(line)
-        if obj["type"] == "CalendarDayDeclared":
-            overrides[date.fromisoformat(obj["date"])] = bool(obj["working"])
-    return WorkingCalendar(overrides)
-
-
 def history_lines(cases: int, seed: int, now: datetime) -> list[str]:
     """The lines `generate(ledger, cases=cases, seed=seed)` imports after the registry, for a
-    ledger whose clock reads `now`: the same statements in the same order."""
-    rng = random.Random(seed)
-    reg = Registry.default()
-    today = now.astimezone(LOCAL_TZ).date()
-    year = Year(today, _calendar(registry_lines()))
-    start = today - timedelta(days=365)
-    openings = sorted(start + timedelta(days=rng.randrange(0, 360)) for _ in range(cases))
-    openings = [d if year.calendar.is_working_day(d) else year.after(d, 1) for d in openings]
-    events = list(_programmes(rng, reg, year))
-    for n, opened_on in enumerate(openings, start=1):
-        events.extend(_case_events(n, rng, reg, year, opened_on).events)
-    cutoff = now.astimezone(LOCAL_TZ) - timedelta(minutes=1)
-    history = [e for e in events if datetime.fromisoformat(e["at"]) <= cutoff]
-    history.sort(key=lambda e: datetime.fromisoformat(e["at"]))
-    return [json.dumps(e, ensure_ascii=False) for e in history]
+    ledger whose clock reads `now` (the demo's own `history_lines`, which needs no store)."""
+    return demo_history_lines(cases, seed, now)
 
 
 def events_per_case(seed: int, now: datetime, sample: int = 400) -> float:

@@ -21,6 +21,7 @@ from . import tables
 from .accounts import Accounts
 from .attestation import Attestor
 from .batch import Batch, Outcome
+from .bulkwork import bulk_work
 from .calendar import WorkingCalendar
 from .domain.errors import LedgerError, NoLedger, StoreError
 from .domain.records import EventRecord
@@ -159,12 +160,14 @@ class Ledger:
         """Load an export into an empty store, keeping recorded times, sources and event ids; its
         checkpoint must be signed by `trusted_key` (base64) when given, else by a trusted key."""
         trusted = {trusted_key: "named with --trusted-key"} if trusted_key is not None else self.trusted_keys()
-        return self._writer.restore_lines(
-            lines, trusted=trusted, remember=lambda c: tables.set_meta(self.engine, "restored_from", c.dumps()))
+        with bulk_work():
+            return self._writer.restore_lines(
+                lines, trusted=trusted, remember=lambda c: tables.set_meta(self.engine, "restored_from", c.dumps()))
 
     def rebuild(self, *, progress: Callable[[int], None] | None = None) -> int:
         """Drop every read model and rebuild it from the events."""
-        return self.projections.rebuild(progress=progress)
+        with bulk_work():
+            return self.projections.rebuild(progress=progress)
 
     # --- integrity ----------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ a file's order even when its lines interleave cases and registry changes.
 
 from __future__ import annotations
 
+import copy
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -34,6 +36,8 @@ class AggregateStore(Protocol):
     """What a batch needs of the log (`EventLog` provides it; the unit tests' desk fakes it)."""
 
     def load(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate: ...
+
+    def shared(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate: ...
 
     def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]: ...
 
@@ -74,7 +78,9 @@ class Batch:
     def __init__(self, log: AggregateStore, *, clock: Callable[[], datetime]) -> None:
         self._log = log
         self._clock = clock
-        self.registry: Registry = log.load(REGISTRY_ID, Registry)  # type: ignore[assignment]
+        # Shared with other batches until this one records a registry event (then it is copied).
+        self.registry: Registry = log.shared(REGISTRY_ID, Registry)  # type: ignore[assignment]
+        self._registry_shared = True
         self._aggregates: dict[UUID, LedgerAggregate] = {REGISTRY_ID: self.registry}
         self._events: list[Any] = []
         self._known_keys: dict[str, tuple[str, UUID, int]] = {}
@@ -165,6 +171,10 @@ class Batch:
     def _record(self, envelope: Envelope, *, source: str, now: datetime, expected_event: str | None) -> LedgerAggregate:
         """Validate `envelope` against its aggregate as it stands (raising `Refused`) and record it."""
         aggregate = self._aggregate_for(envelope)
+        if aggregate is self.registry and self._registry_shared:
+            aggregate = self.registry = copy.deepcopy(self.registry)
+            self._aggregates[REGISTRY_ID] = aggregate
+            self._registry_shared = False
         if expected_event is not None and ledger_event_id(aggregate.id, aggregate.version + 1) != expected_event:
             raise OutOfOrder(code="event_out_of_place", params={"event": expected_event}, field="event")
         if isinstance(aggregate, Registry):

@@ -53,6 +53,10 @@ class EventLog:
         self.recorder = cast(LedgerRecorder, app.recorder)
         self.mapper = app.mapper
         self.clock = clock
+        # The registry as last read, shared by every batch until the registry changes (a batch that
+        # records a registry event copies it first). Replaced, never changed, so a thread reading
+        # an older one is never disturbed.
+        self._registry: tuple[int, LedgerAggregate] | None = None
 
     # --- writing --------------------------------------------------------------------------------
 
@@ -65,6 +69,19 @@ class EventLog:
         except Exception:  # a stored event of this aggregate is damaged: name it
             self.stream_records(aggregate_id)
             raise
+
+    def shared(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate:
+        """The aggregate as it stands, for reading only: the same object while its stream has no new
+        event (the registry: every append validates against it, and copying it cost more than
+        the rest of an append). Callers must copy it before recording on it."""
+        stored = self.app.recorder.select_events(aggregate_id, desc=True, limit=1)
+        version = stored[0].originator_version if stored else 0
+        cached = self._registry
+        if cached is None or cached[0] != version or cached[1].id != aggregate_id:
+            aggregate = self.load(aggregate_id, cls)
+            cached = (aggregate.version, aggregate)
+            self._registry = cached
+        return cached[1]
 
     def save(self, events: Sequence[Any], keys: Sequence[KeyRow]) -> Any:
         """Save events (of many aggregates) and their idempotency keys in one transaction.

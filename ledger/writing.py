@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from .batch import Batch, Outcome
+from .bulkwork import bulk_work
 from .domain.errors import ConcurrentAppend, InvalidField, Refused, StoreError
 from .domain.records import EventRecord
 from .domain.schema import parse_event
@@ -184,9 +185,10 @@ class Writer:
             return report
 
         saved: dict[int, EventRecord] = {}
-        report: ImportReport = retrying(attempt)
-        if report.outcomes and not (report.refused or dry_run):
-            self._projections.catch_up(progress=project_progress, saved=saved)
+        with bulk_work():
+            report: ImportReport = retrying(attempt)
+            if report.outcomes and not (report.refused or dry_run):
+                self._projections.catch_up(progress=project_progress, saved=saved)
         return report
 
     def restore_lines(self, lines: Iterable[str], *, trusted: dict[str, str],

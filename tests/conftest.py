@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,3 +110,31 @@ def ledger(store_url: str, clock: FakeClock) -> Iterator[Ledger]:
 def sqlite_ledger(sqlite_url: str, clock: FakeClock) -> Iterator[Ledger]:
     with Ledger(sqlite_url, clock=clock) as opened:
         yield opened
+
+
+# --- one real browser for the whole session (tests/e2e and tests/web share it: two Playwright
+# instances in one process conflict) ------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run", "--disable-sync", "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    if not os.access(CHROMIUM, os.X_OK):
+        message = (f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does it as root:"
+                   " apt-get install -y --no-install-recommends chromium); never `playwright install`")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -16,7 +16,6 @@ Without Chromium the tests are skipped with the reason; under CI=true they fail 
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,11 +32,6 @@ from ledger import LOCAL_TZ, Ledger
 from tests.web.conftest import PASSWORD, USERS, registry_ledger
 from web import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-quic",
-]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 #: How long one browser action or expectation may wait before the test fails (ms).
 TIMEOUT_MS = 10_000
@@ -75,24 +69,6 @@ def serving(ledger: Ledger) -> Iterator[LiveServer]:
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     with serving(registry_ledger(tmp_path / "e2e.db")) as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    if not os.access(CHROMIUM, os.X_OK):
-        message = (f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does it as root:"
-                   " apt-get install -y --no-install-recommends chromium); never `playwright install`")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

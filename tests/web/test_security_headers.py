@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,7 +30,6 @@ from tests.web.test_authorization import EXPECTATIONS, SPARE_LOGIN, routes
 from web.security import REFERRER_POLICY, inline_styles, svg_policy
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
-CHROMIUM = "/usr/bin/chromium"
 
 
 def policy(header: str) -> dict[str, list[str]]:
@@ -293,31 +291,12 @@ def test_an_svg_with_no_styles_gets_no_style_source() -> None:
 # --- in a real browser ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def chromium_browser() -> Any:
-    if not os.access(CHROMIUM, os.X_OK):
-        message = f"{CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync", "--disable-quic"])
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @pytest.mark.parametrize("who", ["admin", "inspector"])
 def test_chromium_reports_no_csp_violation_on_any_page_nor_on_a_chart_opened_by_itself(
-        who: str, app: Flask, dev_server: int, opened_case: str, web_ledger: Ledger, chromium_browser: Any) -> None:
+        who: str, app: Flask, dev_server: int, opened_case: str, web_ledger: Ledger, chromium: Any) -> None:
     base = f"http://127.0.0.1:{dev_server}"
     token, _secret = web_ledger.accounts.create_token("sxd.nva", "official")
-    context = chromium_browser.new_context()
+    context = chromium.new_context()
     violations: list[str] = []
     context.add_init_script("document.addEventListener('securitypolicyviolation', e =>"
                             " console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));")
