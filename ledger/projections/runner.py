@@ -76,6 +76,7 @@ class Projections:
         # process may append registry events, so the position is checked against the facts on
         # every batch (an index look-up) rather than trusted.
         self._registry: RegistryState | None = None
+        self._judgement: Judgement | None = None
         self._registry_position = 0
 
     def close(self) -> None:
@@ -101,8 +102,9 @@ class Projections:
         against its sealed leaf, and any other writer's events between them are decoded."""
         applied = 0
         conflicts = 0
+        known: int | None = None  # the tracked position this loop has just committed
         while True:
-            start = self.position()
+            start = known if known is not None else self.position()
             notifications = self._notifications(start, batch_size)
             if not notifications:
                 check_nothing_after(self._log.recorder, start)
@@ -116,6 +118,7 @@ class Projections:
             except (IntegrityError, SQLIntegrityError):
                 # Another process applied this window first; carry on from where it got to.
                 self._registry = None
+                known = None
                 conflicts += 1
                 if conflicts > 100 or (conflicts > 3 and self.position() == start):
                     raise StoreError(
@@ -123,6 +126,7 @@ class Projections:
                         " record was changed outside the ledger?): run `ledger rebuild`") from None
                 continue
             applied += window.events
+            known = window.position
 
     def rebuild(self, *, batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
         """Drop every read model and rebuild it from the events, in ONE transaction: until the new
@@ -231,8 +235,12 @@ class Projections:
                      else sum(len(records) for _, records in cases))
 
     def _registry_judgement(self, session: Session) -> Judgement:
+        """The registry and its working calendar, made again only when the registry changed (a
+        calendar builds its years' tables when first asked: most of a small catch-up's time)."""
         registry = self._registry_state(session)
-        return Judgement(None, registry, WorkingCalendar(registry.calendar_overrides()))
+        if self._judgement is None or self._judgement.registry is not registry:
+            self._judgement = Judgement(None, registry, WorkingCalendar(registry.calendar_overrides()))
+        return self._judgement
 
     def _registry_state(self, session: Session) -> RegistryState:
         """The registry folded from the facts. Another process may have taken in registry events
