@@ -26,7 +26,8 @@ from .calendar import WorkingCalendar
 from .domain.errors import LedgerError, NoLedger, StoreError
 from .domain.records import EventRecord
 from .domain.registry import RegistryState
-from .eventlog import Clock, EventLog, LedgerApplication, utc_now
+from .eventlog import Clock, EventLog, LedgerApplication
+from .recorders import utc_now
 from .integrity.checkpoint import Checkpoint
 from .integrity.instance import instance_key
 from .reports.verifiable import calendar_version_of, compute_rows, shaped_rows, verify_report

@@ -10,7 +10,7 @@ Every read names a damaged event by its position rather than letting a library e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -28,10 +28,6 @@ from .recorders import LedgerRecorder
 from .store import KeyRow
 
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class LedgerApplication(Application[UUID]):
