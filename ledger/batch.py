@@ -74,10 +74,17 @@ class Outcome:
         }
 
 
+class Saver(Protocol):
+    def save(self, events: Sequence[Any], keys: Sequence[KeyRow]) -> Any: ...
+
+
 class Batch:
-    def __init__(self, log: AggregateStore, *, clock: Callable[[], datetime]) -> None:
+    def __init__(self, log: AggregateStore, *, clock: Callable[[], datetime], into: Saver | None = None) -> None:
+        """`into`: an open transaction (`EventLog.appending`) each `commit` writes into instead of
+        saving in a transaction of its own: an import commits a chunk at a time into it."""
         self._log = log
         self._clock = clock
+        self._saver: Saver = into if into is not None else log
         # Shared with other batches until this one records a registry event (then it is copied).
         self.registry: Registry = log.shared(REGISTRY_ID, Registry)  # type: ignore[assignment]
         self._registry_shared = True
@@ -103,6 +110,14 @@ class Batch:
     def staged(self) -> list[Any]:
         """The events staged so far, in the order they will be saved."""
         return list(self._events)
+
+    def discard(self) -> None:
+        """Forget the staged events (never to be saved: a dry run, or an import already refused),
+        keeping what validates the events after them (aggregates, ids); ids looked up and not
+        found may be asked again."""
+        self._events = []
+        self._key_rows = []
+        self._looked_up = set()
 
     def prefetch(self, envelopes: Sequence[Envelope]) -> None:
         """Look up, once, what a whole import needs of the store: its idempotency ids, and which
@@ -250,7 +265,7 @@ class Batch:
         """Save every staged event in one transaction; fill in positions and recorded times."""
         if self._events:
             try:
-                recordings = self._log.save(self._events, self._key_rows)
+                recordings = self._saver.save(self._events, self._key_rows)
             except IntegrityError:
                 raise ConcurrentAppend(
                     "another writer changed the same case or registry, or used the same id, at the same time;"
@@ -270,8 +285,7 @@ class Batch:
                     ids.get((r.domain_event.originator_id, r.domain_event.originator_version)))
                 for r in recordings
             }
-            self._events = []
-            self._key_rows = []
+            self.discard()
         else:
             where = {}
         for i, outcome in enumerate(self.outcomes):

@@ -10,12 +10,13 @@ Every read names a damaged event by its position rather than letting a library e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, Recording, StoredEvent
 from eventsourcing.utils import Environment, EnvType
 
 from .decoding import check_nothing_after, check_sealed, decode_event, decode_record, select_notifications
@@ -25,6 +26,7 @@ from .domain.records import EventRecord
 from .integrity.checkpoint import Checkpoint
 from .integrity.merkle import raw_leaf, root_of
 from .recorders import LedgerRecorder
+from .recorders.streaming import AppendSession
 from .store import KeyRow
 
 Clock = Callable[[], datetime]
@@ -39,6 +41,26 @@ class LedgerApplication(Application[UUID]):
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Configuration comes from the store URL only, never from stray environment variables.
         return Environment(name, dict(env or {}))
+
+
+class Appending:
+    """An open append (`EventLog.appending`): `save` has `EventLog.save`'s signature and result."""
+
+    def __init__(self, log: EventLog, session: AppendSession) -> None:
+        self._mapper = log.mapper
+        self._session = session
+
+    def save(self, events: Sequence[Any], keys: Sequence[KeyRow]) -> list[Recording[UUID]]:
+        stored = [self._mapper.to_stored_event(e) for e in events]
+        positions = self._session.write(stored, keys)
+        return [
+            Recording(event, Notification(id=position, originator_id=s.originator_id,
+                                          originator_version=s.originator_version, topic=s.topic, state=s.state))
+            for event, s, position in zip(events, stored, positions, strict=True)
+        ]
+
+    def commit(self) -> None:
+        self._session.commit()
 
 
 class EventLog:
@@ -86,6 +108,13 @@ class EventLog:
         event whether it is an event or an aggregate (a runtime-protocol check costing ~10% of an
         import), and this application takes no snapshots and notifies no one."""
         return self.app.events.put(list(events), keys=list(keys))
+
+    @contextmanager
+    def appending(self) -> Iterator[Appending]:
+        """One transaction written in chunks (`Appending.save`), durable only on `commit`; rolled
+        back if the block ends without it. See `ledger.recorders.streaming` for the lock it holds."""
+        with self.recorder.append_session() as session:
+            yield Appending(self, session)
 
     def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
         return self.recorder.lookup_keys(keys)

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-import psycopg
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -101,6 +100,10 @@ class StoreConfig:
             "APPLICATION_RECORDER_TOPIC": "ledger.recorders:PostgresLedgerRecorder",
             "AGGREGATE_CACHE_MAXSIZE": "1000",
             "POSTGRES_POOL_SIZE": "3",
+            # A writer waits at most this long (seconds) for the events table's lock (held by another
+            # append, or by a long import for its whole length), then fails with a store error that
+            # is safe to retry (503 + Retry-After on the web), as SQLite's busy timeout does.
+            "POSTGRES_LOCK_TIMEOUT": "30",
             # A pooled connection is checked before use, so a restarted server costs no request.
             "POSTGRES_PRE_PING": "y",
             **self.pg,
@@ -210,6 +213,8 @@ def ledger_exists(config: StoreConfig) -> bool:
         except sqlite3.Error as error:
             raise StoreError(f"cannot read {path}: {error}") from None
         return found is not None
+    import psycopg  # only a PostgreSQL store needs the driver (~0.1 s to import)
+
     pg = config.pg
     try:
         with psycopg.connect(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -23,36 +22,16 @@ from .domain.values import parse_timestamp
 from .eventlog import Clock, EventLog
 from .integrity.checkpoint import Checkpoint, check_export_checkpoint
 from .integrity.seal import stored_leaf
+from .importing import CHECKPOINT_LINE, ImportReport, Replayable, import_stream
 from .interchange import read_lines
 from .projections import Projections
 from .rules import Violation, judge
-
-#: The `type` of an export's closing line: the signed checkpoint over the lines before it.
-CHECKPOINT_LINE = "LedgerCheckpoint"
 
 #: A conflicting append is retried this many times, with jittered exponential backoff from
 #: RETRY_DELAY seconds up to RETRY_DELAY_MAX: 8 concurrent writers on one registry all succeed.
 RETRIES = 12
 RETRY_DELAY = 0.02
 RETRY_DELAY_MAX = 1.0
-
-
-@dataclass
-class ImportReport:
-    """The outcome of an all-or-nothing import: refused lines, or what was appended."""
-
-    refused: list[tuple[int, str]] = field(default_factory=list)
-    outcomes: list[Outcome] = field(default_factory=list)
-    lines: int = 0
-    dry_run: bool = False
-
-    @property
-    def appended(self) -> int:
-        return sum(1 for o in self.outcomes if not o.duplicate)
-
-    @property
-    def skipped(self) -> int:
-        return sum(1 for o in self.outcomes if o.duplicate)
 
 
 class BatchRefused(Refused):
@@ -65,14 +44,19 @@ class BatchRefused(Refused):
         self.refusals = refusals or []
 
 
-def retrying(attempt: Callable[[], Any]) -> Any:
+def retrying(attempt: Callable[[], Any], *, again: Callable[[], bool] | None = None) -> Any:
     """Run `attempt` (validate against the ledger as it stands, then save) until no other
-    writer got in first; each try re-reads everything, so a retry is always safe."""
+    writer got in first; each try re-reads everything, so a retry is always safe. `again`: may
+    the attempt be run again (an import whose input can no longer be replayed may not)?"""
     delay = RETRY_DELAY
     for tries in range(1, RETRIES + 1):
         try:
             return attempt()
         except ConcurrentAppend as conflict:
+            if again is not None and not again():
+                raise ConcurrentAppend(
+                    f"{conflict} (the input cannot be read again; nothing was appended, and retrying is safe)"
+                ) from None
             if tries == RETRIES:
                 raise ConcurrentAppend(
                     f"{conflict} (gave up after {RETRIES} tries; nothing was appended, and retrying is safe)"
@@ -150,44 +134,18 @@ class Writer:
     ) -> ImportReport:
         """SPEC §8: validate every line in file order; append nothing if any is refused.
 
-        `progress(n)` is called as lines are validated, `project_progress(n)` as the read models
-        take in the appended events (n at a time), for progress bars."""
-        parsed = list(read_lines(lines))
+        Streamed in chunks into one transaction (`ledger.importing`), so memory does not grow
+        with the file. `progress(n)` is called as lines are validated, `project_progress(n)` as
+        the read models take in the appended events (n at a time), for progress bars."""
+        replayable = Replayable(lines)
 
-        def attempt() -> ImportReport:
-            report = ImportReport(lines=len(parsed), dry_run=dry_run)
-            batch = self.batch()
-            envelopes = []
-            for line in parsed:
-                if line.error is not None:
-                    report.refused.append((line.number, line.error))
-                    continue
-                if line.obj.get("type") == CHECKPOINT_LINE:
-                    continue  # an export's closing checkpoint is not an event
-                try:
-                    envelopes.append((line.number, parse_event(line.obj)))
-                except Refused as refusal:
-                    report.refused.append((line.number, str(refusal)))
-            batch.prefetch([e for _, e in envelopes])
-            for count, (number, envelope) in enumerate(envelopes, start=1):
-                try:
-                    batch.add(envelope, source=source, line=number)
-                except Refused as refusal:
-                    report.refused.append((number, str(refusal)))
-                if progress is not None and count % 1000 == 0:
-                    progress(1000)
-            report.refused.sort()
-            if report.refused or dry_run:
-                report.outcomes = batch.outcomes
-                return report
-            report.outcomes = batch.commit()
-            saved.update(batch.saved)
-            return report
+        def attempt() -> tuple[ImportReport, dict[int, EventRecord]]:
+            return import_stream(self._log, self._clock, replayable, dry_run=dry_run, source=source,
+                                 progress=progress)
 
-        saved: dict[int, EventRecord] = {}
         with bulk_work():
-            report: ImportReport = retrying(attempt)
-            if report.outcomes and not (report.refused or dry_run):
+            report, saved = retrying(attempt, again=lambda: replayable.replayable)
+            if (report.appended or report.skipped) and not (report.refused or dry_run):
                 self._projections.catch_up(progress=project_progress, saved=saved)
         return report
 

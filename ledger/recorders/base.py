@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from threading import local
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -19,6 +19,9 @@ from ..integrity.merkle import Frontier, raw_leaf
 from ..integrity.seal import Signer, TreeHead, seal
 from ..integrity.watermark import Watermark
 from ..store import RawEvent
+
+if TYPE_CHECKING:
+    from .streaming import AppendSession
 
 
 #: Rows per INSERT on PostgreSQL: far below the size at which a pipelined array hangs.
@@ -94,6 +97,9 @@ class LedgerRecorder(Protocol):
     def sign_pending(self) -> Checkpoint | None:
         """Sign the head over events a keyless writer appended, if the stored tree is vouched for."""
 
+    def append_session(self) -> AppendSession:
+        """One append written in chunks into one transaction (an import: `ledger.recorders.streaming`)."""
+
 
 class _SealMixin:
     """The seal's SQL, shared by both stores; `_p` prefixes table names, `_m` is the parameter mark."""
@@ -109,6 +115,14 @@ class _SealMixin:
         return template.format(p=self._p, m=self._m, uuid="TEXT" if self._m == "?" else "uuid")
 
     def _seal(self, cursor: Any, stored_events: Sequence[StoredEvent], positions: Sequence[int]) -> None:
+        previous, signer = self._head_to_extend(cursor)
+        result = seal(previous, stored_events, positions, signer=signer, clock=self.clock)
+        self._insert_rows(cursor, "ledger_leaves (position, leaf_index, leaf_hash)", result.leaves)
+        self._write_head(cursor, result.head, result.checkpoint)
+
+    def _head_to_extend(self, cursor: Any) -> tuple[TreeHead, Signer | None]:
+        """The tree head an append extends (read once the transaction holds the write lock), and
+        the signer if this process may vouch for the tree that head stands for."""
         cursor.execute(self._sql("SELECT size, position, frontier FROM {p}ledger_tree WHERE id = 1"))
         row = cursor.fetchone()
         if row is None:
@@ -117,16 +131,13 @@ class _SealMixin:
                 raise CorruptEvent(None, "the store's tree head (ledger_tree) is gone while its leaves remain:"
                                          " deleted outside the ledger; nothing was appended")
         previous = TreeHead.from_row(row[0], row[1], row[2]) if row is not None else TreeHead()
-        signer = self.signer if self.signer is not None and self._vouched(cursor, previous) else None
-        result = seal(previous, stored_events, positions, signer=signer, clock=self.clock)
-        self._insert_rows(cursor, "ledger_leaves (position, leaf_index, leaf_hash)", result.leaves)
-        cursor.execute(
-            self._sql(_UPSERT_TREE),
-            (1, result.head.size, result.head.position, result.head.frontier_json(), result.root),
-        )
-        if result.checkpoint is not None:
-            self._insert_checkpoint(cursor, result.checkpoint)
-            self._signed().checkpoint = result.checkpoint
+        return previous, self.signer if self.signer is not None and self._vouched(cursor, previous) else None
+
+    def _write_head(self, cursor: Any, head: TreeHead, checkpoint: Checkpoint | None) -> None:
+        cursor.execute(self._sql(_UPSERT_TREE), (1, head.size, head.position, head.frontier_json(), head.root().hex()))
+        if checkpoint is not None:
+            self._insert_checkpoint(cursor, checkpoint)
+            self._signed().checkpoint = checkpoint
 
     def _signed(self) -> Any:
         """This thread's checkpoint signed in the open transaction, remembered once it commits."""

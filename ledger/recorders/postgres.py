@@ -17,6 +17,7 @@ from ..integrity.checkpoint import Checkpoint
 from ..integrity.seal import TreeHead
 from ..store import APPEND_ONLY, KeyRow, RawEvent
 from .base import _SIDE_TABLES, APPEND_ONLY_TABLES, PG_CHUNK, _blob, _SealMixin, _tuples
+from .streaming import AppendSession
 
 
 class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
@@ -58,25 +59,37 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
         """One transaction, no pipeline: lock, insert in chunks, keys, seal, commit."""
         if not stored_events:
             return []
-        ids: list[int] = []
         self._signed().checkpoint = None
+        with self._open_append() as curs:
+            ids = self._insert_chunk(curs, stored_events, kwargs.get("keys") or ())
+            self._seal(curs, stored_events, ids)
+        self._remember_signed()  # only once the transaction has committed
+        return ids
+
+    def append_session(self) -> AppendSession:
+        return AppendSession(self)
+
+    @contextmanager
+    def _open_append(self) -> Iterator[Any]:
+        """A write transaction holding the events table's lock from its start (tuple rows)."""
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._lock_table(curs)
             self._notify_channel(curs)
-            for start in range(0, len(stored_events), PG_CHUNK):
-                chunk = stored_events[start : start + PG_CHUNK]
-                pg_events = [
-                    self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-                    for e in chunk
-                ]
-                curs.execute(self.insert_events_statement, (pg_events,))
-                ids.extend(row["notification_id"] for row in curs.fetchall())
             curs.row_factory = _tuples
-            keys: Sequence[KeyRow] = kwargs.get("keys") or ()
-            self._insert_rows(curs, "ledger_keys (key, digest, originator_id, originator_version)",
-                              [(k, d, UUID(o), v) for k, d, o, v in keys])
-            self._seal(curs, stored_events, ids)
-        self._remember_signed()  # only once the transaction has committed
+            yield curs
+
+    def _insert_chunk(self, curs: Any, stored_events: Sequence[StoredEvent], keys: Sequence[KeyRow]) -> list[int]:
+        ids: list[int] = []
+        for start in range(0, len(stored_events), PG_CHUNK):
+            chunk = stored_events[start : start + PG_CHUNK]
+            pg_events = [
+                self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+                for e in chunk
+            ]
+            curs.execute(self.insert_events_statement, (pg_events,))
+            ids.extend(row[0] for row in curs.fetchall())
+        self._insert_rows(curs, "ledger_keys (key, digest, originator_id, originator_version)",
+                          [(k, d, UUID(o), v) for k, d, o, v in keys])
         return ids
 
     def _insert_rows(self, cursor: Any, target: str, rows: Sequence[tuple[Any, ...]]) -> None:

@@ -15,6 +15,7 @@ from ..integrity.checkpoint import Checkpoint
 from ..integrity.seal import TreeHead
 from ..store import APPEND_ONLY, KeyRow, RawEvent
 from .base import _SIDE_TABLES, APPEND_ONLY_TABLES, _blob, _SealMixin
+from .streaming import AppendSession
 
 
 def _sqlite_append_only(table: str) -> list[str]:
@@ -53,6 +54,21 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
         if stored_events:
             assert ids is not None
             self._seal(c, stored_events, ids)
+        return ids
+
+    def append_session(self) -> AppendSession:
+        return AppendSession(self)
+
+    @contextmanager
+    def _open_append(self) -> Iterator[Any]:
+        with self.datastore.get_connection(commit=True) as conn, conn.transaction(commit=True) as c:
+            yield c
+
+    def _insert_chunk(self, c: Any, stored_events: Sequence[StoredEvent], keys: Sequence[KeyRow]) -> list[int]:
+        # The library's own insert (no seal: the session seals), then the chunk's keys.
+        ids = list(SQLiteApplicationRecorder._insert_events(self, c, stored_events) or ())
+        if keys:
+            c.executemany("INSERT INTO ledger_keys VALUES (?,?,?,?)", list(keys))
         return ids
 
     def _insert_rows(self, cursor: Any, target: str, rows: Sequence[tuple[Any, ...]]) -> None:
