@@ -22,23 +22,19 @@ from .domain.errors import (
     StoreError,
     UnknownReference,
 )
-from .domain.jsonschema import event_schemas
 from .domain.refusals import MESSAGES as REFUSAL_MESSAGES
-from .domain.schema import EVENT_TYPES, Envelope, field_refusals, parse_event
+from .domain.schema import EVENT_TYPES, REGISTRY_TYPES, Envelope, field_refusals, parse_event
 from .domain.values import parse_date, parse_known_at, parse_timestamp
 from .reports.verifiable import render_report
 from .interchange import LineDecodeError, parse_document, read_input_lines, refused_element
 from .domain.values import AGENCY_KINDS, DECISIONS, OUTCOMES, POSITIONS, ROLES, RULE_CODES
 from .queries import CaseItem, CaseSummary, Choice, Clock, ConsultationItem, Inbox, OfficialInfo
-# The inspectors' replay, the oversight dashboard and the report files: each module's own
-# `__all__` is part of the facade (as asyncio's package does with its submodules).
-from . import dashboard, publications, replay
-from .dashboard import *  # noqa: F403
-from .publications import *  # noqa: F403
-from .replay import *  # noqa: F403
-from .reports import export, fonts
+# The inspectors' replay, the oversight dashboard, the publications and the report files: each
+# module's own `__all__` is part of the facade (as asyncio's package does with its submodules).
+# The replay, the dashboard, the publications and the fonts are loaded when first asked for
+# (`_LAZY_MODULES`), so that a one-case command such as `ledger history` does not import them.
+from .reports import export
 from .reports.export import *  # noqa: F403
-from .reports.fonts import *  # noqa: F403
 # What the commands ask beyond `Ledger`'s methods: files written whole or not at all, reports
 # asked for (filters checked, verifiable parameters, tables, files), proofs checked with no
 # database, and the store's own failures.
@@ -49,15 +45,22 @@ from .report_requests import *  # noqa: F403
 from .trust_checks import *  # noqa: F403
 
 if TYPE_CHECKING:
+    from .dashboard import *  # noqa: F403
     from .demo import generate as generate_demo
     from .demo import make_logins as make_demo_logins
     from .demo import progress_length as demo_progress_length
     from .rules.document import rulebook_json, rulebook_markdown, rulebook_text
+    from .domain.jsonschema import event_schemas
+    from .publications import *  # noqa: F403
+    from .replay import *  # noqa: F403
+    from .reports.fonts import *  # noqa: F403
     from .text import format_history
 
 #: Names the facade loads only when asked for (the demo generator, the rulebook's documents, the
-#: history's text), so that importing `ledger` stays light for the web application.
+#: history's text, the events' JSON Schemas), so that importing `ledger` stays light for the web
+#: application and the commands.
 _LAZY = {
+    "event_schemas": ("domain.jsonschema", "event_schemas"),
     "generate_demo": ("demo", "generate"),
     "make_demo_logins": ("demo", "make_logins"),
     "demo_progress_length": ("demo", "progress_length"),
@@ -67,18 +70,47 @@ _LAZY = {
     "format_history": ("text", "format_history"),
 }
 
+#: Modules of the facade loaded when first asked for: the facade's name of the module, its path
+#: under `ledger`, and its `__all__` (every one of those names is the facade's; a test holds
+#: these tuples equal to the modules' own `__all__`).
+_LAZY_MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "dashboard": ("dashboard", (
+        "AgencyName", "Answers", "AgencyOnTime", "Count", "Dashboard", "DashboardFilters", "DashboardTotals",
+        "FiguresCache", "OfficialDelay", "ViolationList", "dashboard_figures", "default_period", "violation_list",
+    )),
+    "publications": ("publications", (
+        "CALENDAR_FIRST_YEAR", "CALENDAR_LAST_YEAR", "REPORT_CSV_MARK", "CalendarDay", "CalendarYear", "RuleEntry",
+        "calendar_year", "rule_entry", "rulebook_entries", "rulebook_version",
+    )),
+    "replay": ("replay", (
+        "AGENCY_ROLES", "CASE_STATUSES", "CasePage", "CaseQuery", "CaseRow", "ConsultationState", "ControlSlip",
+        "FindingItem", "Replay", "ReplayStep", "SlipParty", "SlipRow", "StepOutOfRange", "StepState",
+        "StepViolation", "control_slip", "control_slip_pdf", "replay_case", "search_cases",
+    )),
+    "fonts": ("reports.fonts", ("FONT_FAMILY", "MISSING_GLYPHS_NOTE", "REPLACEMENT", "drawable", "font_files", "nfc")),
+}
+_LAZY_NAMES = {name: module for module, (_, names) in _LAZY_MODULES.items() for name in names}
+
 
 def __getattr__(name: str) -> Any:
-    """A lazily loaded name of the facade (PEP 562)."""
+    """A lazily loaded name of the facade (PEP 562): a name of `_LAZY`, a module of
+    `_LAZY_MODULES`, or one of those modules' names."""
     from importlib import import_module
 
-    try:
-        module, attribute = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(import_module(f".{module}", __name__), attribute)
+    if name in _LAZY_MODULES or name in _LAZY_NAMES:
+        module = import_module(f".{_LAZY_MODULES[_LAZY_NAMES.get(name, name)][0]}", __name__)
+        value = module if name in _LAZY_MODULES else getattr(module, name)
+    elif name in _LAZY:
+        path, attribute = _LAZY[name]
+        value = getattr(import_module(f".{path}", __name__), attribute)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_LAZY_MODULES})
 
 
 
@@ -100,6 +132,7 @@ __all__ = [
     "AGENCY_KINDS",
     "DECISIONS",
     "EVENT_TYPES",
+    "REGISTRY_TYPES",
     "OUTCOMES",
     "POSITIONS",
     "ROLES",
@@ -146,16 +179,13 @@ __all__ = [
     "WorkingCalendar",
     "local_date",
     "parse_event",
-    *dashboard.__all__,
-    *publications.__all__,
-    *replay.__all__,
     *export.__all__,
-    *fonts.__all__,
     *operations.__all__,
     *outputs.__all__,
     *report_requests.__all__,
     *trust_checks.__all__,
-    # loaded when asked for (`_LAZY`)
+    # loaded when asked for (`_LAZY_MODULES`, `_LAZY`)
+    *_LAZY_NAMES,
     "demo_progress_length",
     "format_history",
     "generate_demo",

@@ -6,19 +6,27 @@ so judging 100,000 cases never walks the calendar day by day.
 
 `CalendarDayDeclared` events (each citing its official notice) override the package: a declared
 date is working or not exactly as declared, whatever the package says.
+
+The package is imported when a calendar is first made, and only its VN calendar is loaded
+(`_vn_holidays`): asking it by country code imports its ~250 countries first, most of the
+start-up of a one-case command such as `ledger history`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
+import threading
 from bisect import bisect_right
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import holidays
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -35,12 +43,63 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(LOCAL_TZ).date()
 
 
+#: The module of the package's VN calendar, and the lock that loads it once per process.
+_VN_MODULE = "holidays.countries.vietnam"
+_VN_LOCK = threading.Lock()
+
+
+def _holidays_version() -> str:
+    import holidays
+
+    return str(holidays.__version__)
+
+
+def _vn_holidays(**options: Any) -> HolidayBase:
+    """The package's VN calendar, as `holidays.country_holidays("VN", **options)` makes it (the
+    same class, `holidays.countries.vietnam.VN`, with the same arguments), without importing the
+    package's other countries: `holidays.countries` imports every country module on import, so
+    the VN module is loaded alone, from its own file, under its own name. Were it ever not
+    loadable that way, the package's own `country_holidays` answers."""
+    import holidays
+
+    module = sys.modules.get(_VN_MODULE)
+    if module is None and "holidays.countries" not in sys.modules:
+        with _VN_LOCK:
+            module = sys.modules.get(_VN_MODULE) or _load_vn_module()
+    if module is None or not hasattr(module, "VN"):
+        return holidays.country_holidays("VN", **options)
+    arguments: dict[str, Any] = {"years": None, "subdiv": None, "expand": True, "observed": True, "prov": None,
+                                 "state": None, "language": None, "categories": None, **options}
+    return module.VN(**arguments)
+
+
+def _load_vn_module() -> Any:
+    """`holidays.countries.vietnam` executed from its file and registered under its name, so
+    that a later `import holidays.countries` (or `holidays.VN`) reuses it; None if that cannot be
+    done."""
+    import importlib.machinery
+    import importlib.resources
+    import importlib.util
+
+    folder = str(importlib.resources.files("holidays").joinpath("countries"))
+    spec = importlib.machinery.PathFinder.find_spec(_VN_MODULE, [folder])
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception:
+        return None
+    # Registered once whole, so that no other thread ever finds it half made.
+    return sys.modules.setdefault(_VN_MODULE, module)
+
+
 class WorkingCalendar:
     """Working days of the Vietnamese public sector, with ledger overrides layered on top."""
 
     def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
         self._overrides: dict[date, bool] = dict(overrides or {})
-        self._vn = holidays.country_holidays("VN")
+        self._vn = _vn_holidays()
         # year -> sorted ordinals of that year's working days
         self._years: dict[int, list[int]] = {}
 
@@ -51,12 +110,13 @@ class WorkingCalendar:
     @cached_property
     def version(self) -> str:
         """A content hash naming this calendar: the package version and every override."""
+        version = _holidays_version()
         payload = {
-            "holidays": holidays.__version__,
+            "holidays": version,
             "overrides": {d.isoformat(): w for d, w in sorted(self._overrides.items())},
         }
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-        return f"vn-{holidays.__version__}-{digest[:12]}"
+        return f"vn-{version}-{digest[:12]}"
 
     def is_working_day(self, day: date) -> bool:
         if day in self._overrides:
@@ -68,7 +128,7 @@ class WorkingCalendar:
         off; make-up working Saturdays are named "" (the package gives them no name)."""
         if not FIRST_YEAR <= year <= LAST_YEAR:
             raise ValueError(f"the calendar covers {FIRST_YEAR}–{LAST_YEAR}, not {year}")
-        named = holidays.country_holidays("VN", years=year, language="vi" if language == "vi" else "en_US")
+        named = _vn_holidays(years=year, language="vi" if language == "vi" else "en_US")
         names = {day: str(name) for day, name in named.items()}
         for day in named.weekend_workdays:
             if day.year == year:

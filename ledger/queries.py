@@ -223,7 +223,7 @@ class Queries:
             open_count = sum(1 for c in case.consultations.values() if c.status == "open")
             items.append(CaseItem(
                 ref, case.title, case.procedure, case.status(),
-                case.lead["official"] if case.lead else None, case.opened_on,
+                case.lead.official if case.lead else None, case.opened_on,
                 clock_of(calendar, case.due(today), today), case.paused_since, len(case.apologies), open_count,
             ))
         return items
@@ -240,13 +240,13 @@ class Queries:
         if case.opened is None:
             return None
         open_items = tuple(
-            ConsultationItem(ref, case.title, c.consultation, c.to, case.lead["agency"] if case.lead else None,
+            ConsultationItem(ref, case.title, c.consultation, c.to, case.lead.agency if case.lead else None,
                              c.requested_on, c.handler, clock_of(calendar, c.due, today))
             for c in case.consultations.values() if c.status == "open" and case.resolved is None
         )
         return CaseSummary(ref, case.title, case.procedure, case.status(),
-                           case.lead["agency"] if case.lead else None,
-                           case.lead["official"] if case.lead else None, open_items, case.snapshot(today))
+                           case.lead.agency if case.lead else None,
+                           case.lead.official if case.lead else None, open_items, case.snapshot(today))
 
 
 def clock_of(calendar: WorkingCalendar, due: date | None, today: date) -> Clock:

@@ -92,7 +92,7 @@ class Reader:
         """The registry folded from its events visible at as-of / known-at."""
         state = RegistryState()
         for record in filter_records(self._log.stream_records(REGISTRY_ID), as_of, known_at):
-            state.apply(record.type, record.at, record.fields)
+            state.apply(record.payload, record.at)
         return state
 
     def case_as_seen(self, case: str, as_of: date, known_at: datetime | None = None) -> CaseAsSeen:

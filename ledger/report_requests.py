@@ -78,8 +78,7 @@ def check_rules(rules: Iterable[str]) -> None:
     """Refuse a rule the rulebook does not have, all of them named (no store is needed to know)."""
     unknown = [r for r in rules if r not in RULEBOOK]
     if unknown:
-        # No catalogued code names a rule yet: the message is the whole text.
-        raise UnknownReference(code="unknown_reference", params={"message": f"unknown rule {', '.join(unknown)}"},
+        raise UnknownReference(code="unknown_rule", params={"rules": ", ".join(unknown)},
                                field="rule")
 
 

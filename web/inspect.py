@@ -4,7 +4,7 @@ date): find cases, replay one step by step, print its control slip, and record a
 - `/inspect/cases`: the cases, filtered by reference, agency, procedure, status, rule and opening
   period, a page at a time (`ledger.search_cases`, whose docstring says what each filter matches).
 - `/inspect/cases/<case>`: the case replayed (`ledger.replay_case`: what "the state after step k"
-  is, and when a violation "appears", is written in `ledger/replay.py`). `?step=N` selects a step
+  is, and when a violation "appears", is written in `ledger/replay/` (`judging.py`)). `?step=N` selects a step
   (1 … the number of events + 1, the last being the case as of the as-of date), `?as_of=YYYY-MM-DD`
   the business date and `?known_at=` the ledger time (a timestamp with its offset, a bare date
   meaning the end of that day, or a browser's offset-less `YYYY-MM-DDTHH:MM` meaning Vietnam time,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -28,13 +28,24 @@ from .. import (
     store_failure_message,
 )
 
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
 BAD_INPUT = 2
 CHECK_FAILED = 1
 CONFLICT = 3
 
 
 class LedgerGroup(click.Group):
-    """Turns the ledger's own errors into a clear message and exit code 2."""
+    """Turns the ledger's own errors into a clear message and exit code 2, and loads a command
+    another package adds (`PluginCommand`) only when it is asked for."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if isinstance(command, PluginCommand):
+            command = command.load()
+            self.commands[cmd_name] = command
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -166,10 +177,29 @@ def print_refused(report: ImportReport) -> None:
     click.echo(f"{len(report.refused)} line(s) refused; nothing was appended", err=True)
 
 
+class PluginCommand(click.Command):
+    """A command another package adds, registered under its entry point's name and loaded when
+    the group is first asked for it (`LedgerGroup.get_command`: running it, or listing it in the
+    help), so that no other command pays for importing it (`serve` imports the web server)."""
+
+    def __init__(self, entry: EntryPoint) -> None:
+        super().__init__(entry.name)
+        self.entry = entry
+
+    def load(self) -> click.Command:
+        command: click.Command = self.entry.load()
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Only reached by going around `get_command`: the real command answers (loudly, for it
+        was given none of its options)."""
+        return self.load().invoke(ctx)
+
+
 def load_plugins() -> None:
     """Commands other packages add (the web application's `serve`), found by entry point so
-    that nothing in `ledger` imports them."""
+    that nothing in `ledger` imports them; each is loaded when it is first asked for."""
     from importlib.metadata import entry_points
 
     for entry in entry_points(group="ledger.commands"):
-        main.add_command(entry.load(), entry.name)
+        main.add_command(PluginCommand(entry), entry.name)

@@ -2,47 +2,34 @@
 
 The aggregate keeps just what validation needs, as the case stands in the ledger in log order:
 its leads, its consultations and their status, the open supplement requests, whether it is
-resolved. Who may act is judged with the registry as of the event's claimed time, and a lead
-agency's act against the lead in force at that time (SPEC §4): an act claimed before a
-reassignment that was recorded earlier is still its old lead agency's to do. Everything the
-rules need (due dates, lateness) is computed elsewhere, from the events, by pure functions.
+resolved. Who may act is judged by `permits`, with the registry as of the event's claimed time.
+Everything the rules need (due dates, lateness) is computed elsewhere, from the events, by pure
+functions.
+
+The stored event classes below keep their module and names: the store records each event's topic
+(`ledger.domain.case:CaseOpened`), so moving them would orphan every stored case.
 """
 
 from __future__ import annotations
 
-
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 from uuid import UUID, uuid5
 
-from ..calendar import local_date
-from .errors import InvalidField, InvalidState, NotPermitted, OutOfOrder, UnknownReference
+from . import payloads as p
+from .errors import InvalidState, OutOfOrder, UnknownReference
 from .events import LEDGER_NAMESPACE, LedgerAggregate, LedgerEvent
-from .registry import Posting, RegistryState
+from .permits import CHECKS, Consultation, Lead
+from .registry_state import RegistryState
 from .schema import Envelope
-from .values import parse_date
 
 
 @lru_cache(maxsize=65536)
 def case_id(reference: str) -> UUID:
     """Deterministic aggregate id from the case reference: look-ups need no index."""
     return uuid5(LEDGER_NAMESPACE, f"case/{reference}")
-
-
-@dataclass
-class Lead:
-    agency: str
-    official: str
-    at: datetime
-
-
-@dataclass
-class Consultation:
-    id: str
-    to: str
-    requested_at: datetime
-    status: str = "open"  # open | answered | withdrawn
 
 
 class Case(LedgerAggregate):
@@ -64,6 +51,15 @@ class Case(LedgerAggregate):
     def is_opened(self) -> bool:
         return self.opened_at is not None
 
+    def lead_at(self, moment: datetime) -> Lead | None:
+        """The lead in force at `moment`: the last assignment by claimed time (ties in log order)
+        claimed at or before it."""
+        found: Lead | None = None
+        for lead in self.leads:  # log order, so a later one wins a tie
+            if lead.at <= moment and (found is None or lead.at >= found.at):
+                found = lead
+        return found
+
     # --- recording ----------------------------------------------------------------------------
 
     def record(
@@ -72,21 +68,9 @@ class Case(LedgerAggregate):
         """Refuse the event if the registry (as of its claimed time) or the case forbid it."""
         assert envelope.by is not None
         actor = registry.actor_at(envelope.by, envelope.at)
-        if envelope.type == "CaseOpened":
-            if self.is_opened:
-                raise InvalidState(code="case_already_opened", params={"case": repr(envelope.case)}, field="case")
-        else:
-            if not self.is_opened:
-                raise UnknownReference(code="unknown_case", params={"case": repr(envelope.case)}, field="case")
-            if self.resolved and envelope.type != "FindingRecorded":
-                raise InvalidState(code="case_resolved", params={"case": repr(envelope.case)}, field="case")
-            assert self.opened_at is not None
-            if envelope.at < self.opened_at:
-                raise OutOfOrder(
-                    code="before_case_opened", params={"at": envelope.at, "earlier": self.opened_at}, field="at"
-                )
-        check = getattr(self, f"_check_{envelope.type}")
-        check(envelope, registry, actor)
+        payload = envelope.payload
+        self._require_open_for(envelope, payload)
+        CHECKS[type(payload)](self, envelope, payload, registry, actor)
         self.trigger_event(
             CASE_EVENT_CLASSES[envelope.type],
             timestamp=timestamp,
@@ -100,197 +84,75 @@ class Case(LedgerAggregate):
             fields=dict(envelope.fields),
         )
 
-    # --- checks, one per type (SPEC §4 "who may do it" and "refused") -------------------------
-
-    def _check_CaseOpened(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        if registry.procedure_at(e.fields["procedure"], e.at) is None:
-            raise UnknownReference(
-                code="unknown_procedure", params={"procedure": repr(e.fields["procedure"])}, field="procedure"
-            )
-        _due_not_before_act(e, "due")
-
-    def _check_LeadAssigned(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        agency = e.fields["agency"]
-        registry.require_agency(agency, e.at, "agency")
-        _official_of(registry, e.fields["official"], agency, e.at, "official")
-        if self.leads and not (e.fields.get("reason") or "").strip():
-            raise InvalidField(code="lead_reason_required", params={}, field="reason")
-
-    def _check_CoordinatorAssigned(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        agency = e.fields["agency"]
-        registry.require_agency(agency, e.at, "agency")
-        if e.fields.get("official") is not None:
-            _official_of(registry, e.fields["official"], agency, e.at, "official")
-
-    def _check_ConsultationRequested(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        self._require_lead_agency(e, registry, actor)
-        consultation = e.fields["consultation"]
-        if consultation in self.consultations:
-            raise InvalidState(
-                code="consultation_exists", params={"consultation": repr(consultation)}, field="consultation"
-            )
-        registry.require_agency(e.fields["to"], e.at, "to")
-        if "due" in e.fields and "due_days" in e.fields:
-            raise InvalidField(code="due_and_due_days", params={}, field="due")
-        _due_not_before_act(e, "due")
-
-    def _check_ConsultationHandlerDesignated(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        consultation = self._open_consultation(e)
-        consulted = self._require_consulted_agency(e, registry, actor, consultation)
-        _official_of(registry, e.fields["official"], consulted, e.at, "official")
-
-    def _check_ConsultationAnswered(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        consultation = self._open_consultation(e)
-        self._require_consulted_agency(e, registry, actor, consultation)
-        if e.fields.get("refer_to") is not None:
-            registry.require_agency(e.fields["refer_to"], e.at, "refer_to")
-
-    def _check_ConsultationWithdrawn(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        self._open_consultation(e)
-        self._require_lead_agency(e, registry, actor)
-
-    def _check_SupplementRequested(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        # A second request while one is open is recorded: it is what REPEATED_SUPPLEMENT_REQUEST judges.
-        self._require_lead_agency(e, registry, actor)
-
-    def _check_SupplementReceived(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        self._require_lead_agency(e, registry, actor)
-        if not self.open_supplements:
-            raise InvalidState(code="no_open_supplement", params={})
-        # It closes every open request, so it depends on each of them.
-        last_request = max(self.open_supplements)
-        if e.at < last_request:
-            raise OutOfOrder(code="before_supplement_requested", params={"at": e.at, "earlier": last_request}, field="at")
-
-    def _check_ApologyIssued(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        self._require_lead_agency(e, registry, actor)
-        if actor.role not in ("head", "deputy_head"):
-            raise NotPermitted(code="apology_not_by_head", params={"role": actor.role}, field="by")
-        _due_not_before_act(e, "new_due")
-
-    def _check_CaseResolved(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        self._require_lead_agency(e, registry, actor)
-
-    def _check_FindingRecorded(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        _require_inspector(actor)
-        consultation = e.fields.get("consultation")
-        if consultation is not None and consultation not in self.consultations:
-            raise UnknownReference(
-                code="unknown_consultation", params={"consultation": repr(consultation)}, field="consultation"
-            )
-
-    # --- helpers -------------------------------------------------------------------------------
-
-    def lead_at(self, moment: datetime) -> Lead | None:
-        """The lead in force at `moment`: the last assignment by claimed time (ties in log order)
-        claimed at or before it."""
-        found: Lead | None = None
-        for lead in self.leads:  # log order, so a later one wins a tie
-            if lead.at <= moment and (found is None or lead.at >= found.at):
-                found = lead
-        return found
-
-    def _require_lead_agency(self, e: Envelope, registry: RegistryState, actor: Posting) -> None:
-        """The act is the lead agency's, judged against the agency that was lead at its claimed
-        time (the agency, not the official, was lead), and depends on that assignment."""
-        if not self.leads:
-            raise InvalidState(code="no_lead", params={"case": repr(self.reference)})
-        lead = self.lead_at(e.at)
-        if lead is None:  # claimed before every assignment: before the event it depends on
-            first = min(other.at for other in self.leads)
-            raise OutOfOrder(code="before_lead_assigned", params={"at": e.at, "earlier": first}, field="at")
-        holder = registry.successor_at(lead.agency, e.at)
-        if actor.agency != holder:
-            raise NotPermitted(
-                code="not_lead_agency",
-                params={"agency": holder, "at": e.at, "type": e.type, "official": e.by, "actor_agency": actor.agency},
-                field="by",
-            )
-
-    def _open_consultation(self, e: Envelope) -> Consultation:
-        ref = e.fields["consultation"]
-        consultation = self.consultations.get(ref)
-        if consultation is None:
-            raise UnknownReference(code="unknown_consultation", params={"consultation": repr(ref)}, field="consultation")
-        if consultation.status != "open":
-            raise InvalidState(
-                code="consultation_answered" if consultation.status == "answered" else "consultation_withdrawn",
-                params={"consultation": repr(ref)},
-                field="consultation",
-            )
-        if e.at < consultation.requested_at:
+    def _require_open_for(self, envelope: Envelope, payload: p.Payload) -> None:
+        """A case is opened once; every other event needs it open (a finding, even resolved) and
+        claimed no earlier than its opening."""
+        if isinstance(payload, p.CaseOpened):
+            if self.is_opened:
+                raise InvalidState(code="case_already_opened", params={"case": repr(envelope.case)}, field="case")
+            return
+        if not self.is_opened:
+            raise UnknownReference(code="unknown_case", params={"case": repr(envelope.case)}, field="case")
+        if self.resolved and not isinstance(payload, p.FindingRecorded):
+            raise InvalidState(code="case_resolved", params={"case": repr(envelope.case)}, field="case")
+        assert self.opened_at is not None
+        if envelope.at < self.opened_at:
             raise OutOfOrder(
-                code="before_consultation_requested",
-                params={"at": e.at, "earlier": consultation.requested_at},
-                field="at",
+                code="before_case_opened", params={"at": envelope.at, "earlier": self.opened_at}, field="at"
             )
-        return consultation
-
-    def _require_consulted_agency(
-        self, e: Envelope, registry: RegistryState, actor: Posting, consultation: Consultation
-    ) -> str:
-        holder = registry.successor_at(consultation.to, e.at)
-        if actor.agency != holder:
-            raise NotPermitted(
-                code="not_consulted_agency",
-                params={"agency": holder, "type": e.type, "official": e.by, "actor_agency": actor.agency},
-                field="by",
-            )
-        return holder
 
     # --- state changes (pure; replayed on every load) ------------------------------------------
 
-    def _on_CaseOpened(self, event: LedgerEvent) -> None:
-        self.reference = event.case or ""
-        self.opened_at = event.at
-
-    def _on_LeadAssigned(self, event: LedgerEvent) -> None:
-        self.leads.append(Lead(event.fields["agency"], event.fields["official"], event.at))
-
-    def _on_ConsultationRequested(self, event: LedgerEvent) -> None:
-        ref = event.fields["consultation"]
-        self.consultations[ref] = Consultation(ref, event.fields["to"], event.at)
-
-    def _on_ConsultationAnswered(self, event: LedgerEvent) -> None:
-        self.consultations[event.fields["consultation"]].status = "answered"
-
-    def _on_ConsultationWithdrawn(self, event: LedgerEvent) -> None:
-        self.consultations[event.fields["consultation"]].status = "withdrawn"
-
-    def _on_SupplementRequested(self, event: LedgerEvent) -> None:
-        self.open_supplements.append(event.at)
-
-    def _on_SupplementReceived(self, event: LedgerEvent) -> None:
-        self.open_supplements = []
-
-    def _on_CaseResolved(self, event: LedgerEvent) -> None:
-        self.resolved = True
+    def apply_event(self, event: LedgerEvent) -> None:
+        payload = event.payload
+        change = _CHANGES.get(type(payload))
+        if change is not None:
+            change(self, event, payload)
 
 
-def _due_not_before_act(e: Envelope, name: str) -> None:
-    if name in e.fields and parse_date(e.fields[name], name) < local_date(e.at):
-        raise InvalidField(
-            code="due_before_act", params={"name": name, "date": e.fields[name], "act_date": local_date(e.at)}, field=name
-        )
+def _opened(case: Case, event: LedgerEvent, f: p.CaseOpened) -> None:
+    case.reference = event.case or ""
+    case.opened_at = event.at
 
 
-def _official_of(registry: RegistryState, official: str, agency: str, at: datetime, field_name: str) -> None:
-    posting = registry.posting_at(official, at)
-    if posting is None:
-        raise UnknownReference(
-            code="unknown_official_at", params={"official": repr(official), "at": at}, field=field_name
-        )
-    if posting.agency != agency:
-        raise InvalidField(
-            code="official_of_other_agency",
-            params={"official": repr(official), "official_agency": posting.agency, "agency": agency},
-            field=field_name,
-        )
+def _lead_assigned(case: Case, event: LedgerEvent, f: p.LeadAssigned) -> None:
+    case.leads.append(Lead(f.agency, f.official, event.at))
 
 
-def _require_inspector(actor: Posting) -> None:
-    if actor.role != "inspector":
-        raise NotPermitted(code="not_inspector", params={"role": actor.role}, field="by")
+def _consulted(case: Case, event: LedgerEvent, f: p.ConsultationRequested) -> None:
+    case.consultations[f.consultation] = Consultation(f.consultation, f.to, event.at)
+
+
+def _answered(case: Case, event: LedgerEvent, f: p.ConsultationAnswered) -> None:
+    case.consultations[f.consultation].status = "answered"
+
+
+def _withdrawn(case: Case, event: LedgerEvent, f: p.ConsultationWithdrawn) -> None:
+    case.consultations[f.consultation].status = "withdrawn"
+
+
+def _supplement_requested(case: Case, event: LedgerEvent, f: p.SupplementRequested) -> None:
+    case.open_supplements.append(event.at)
+
+
+def _supplement_received(case: Case, event: LedgerEvent, f: p.SupplementReceived) -> None:
+    case.open_supplements = []
+
+
+def _resolved(case: Case, event: LedgerEvent, f: p.CaseResolved) -> None:
+    case.resolved = True
+
+
+_CHANGES: dict[type[p.Payload], Callable[[Case, LedgerEvent, Any], None]] = {
+    p.CaseOpened: _opened,
+    p.LeadAssigned: _lead_assigned,
+    p.ConsultationRequested: _consulted,
+    p.ConsultationAnswered: _answered,
+    p.ConsultationWithdrawn: _withdrawn,
+    p.SupplementRequested: _supplement_requested,
+    p.SupplementReceived: _supplement_received,
+    p.CaseResolved: _resolved,
+}
 
 
 class CaseEvent(LedgerEvent):

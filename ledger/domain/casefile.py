@@ -13,53 +13,17 @@ read the same fold. Due dates follow SPEC §5:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 from ..calendar import WorkingCalendar, local_date
+from . import payloads as p
+from .caseparts import Apology, ConsultationFile, Coordinator, Finding, LeadHeld, Resolution
 from .records import EventRecord
-from .registry import RegistryState
+from .registry_state import RegistryState
 from .values import DEFAULT_CONSULTATION_DAYS
-
-
-@dataclass
-class ConsultationFile:
-    consultation: str
-    to: str
-    requested_by: str | None
-    requested_on: date
-    due: date
-    request: EventRecord
-    status: str = "open"  # open | answered | withdrawn
-    handler: str | None = None
-    answered_by: str | None = None
-    answered_on: date | None = None
-    position: Any = None
-    withdrawn_on: date | None = None
-    answer: EventRecord | None = None
-    designation: EventRecord | None = None
-    withdrawal: EventRecord | None = None
-
-    @property
-    def closed_at(self) -> datetime | None:
-        """When it stopped being open: its answer or its withdrawal (claimed time)."""
-        closing = self.answer or self.withdrawal
-        return closing.at if closing else None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "consultation": self.consultation,
-            "to": self.to,
-            "requested_by": self.requested_by,
-            "requested_on": self.requested_on.isoformat(),
-            "due": self.due.isoformat(),
-            "status": self.status,
-            "handler": self.handler,
-            "answered_by": self.answered_by,
-            "answered_on": self.answered_on.isoformat() if self.answered_on else None,
-            "position": self.position,
-        }
 
 
 @dataclass
@@ -75,13 +39,13 @@ class CaseFile:
     opened_by: str | None = None
     opener_agency: str | None = None
     initial_due: date | None = None
-    lead: dict[str, str] | None = None
-    coordinators: list[dict[str, Any]] = field(default_factory=list)
+    lead: LeadHeld | None = None
+    coordinators: list[Coordinator] = field(default_factory=list)
     consultations: dict[str, ConsultationFile] = field(default_factory=dict)
     pauses: list[tuple[date, date | None]] = field(default_factory=list)
-    apologies: list[dict[str, Any]] = field(default_factory=list)
-    resolved: dict[str, Any] | None = None
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    apologies: list[Apology] = field(default_factory=list)
+    resolved: Resolution | None = None
+    findings: list[Finding] = field(default_factory=list)
     # The records themselves, for the rules (evidence, actors, claimed times).
     opened: EventRecord | None = None
     domains: tuple[str, ...] = ()
@@ -92,92 +56,12 @@ class CaseFile:
     resolution: EventRecord | None = None
     finding_records: list[EventRecord] = field(default_factory=list)
 
-    # --- folding ------------------------------------------------------------------------------
-
     def apply(self, record: EventRecord) -> None:
-        handler = getattr(self, f"_on_{record.type}", None)
-        if handler is not None:
-            handler(record, record.fields)
-
-    def _on_CaseOpened(self, r: EventRecord, f: dict[str, Any]) -> None:
-        self.case = r.case or ""
-        self.procedure = f["procedure"]
-        self.title = f["title"]
-        self.opened_on = r.claimed_date
-        self.opened_by = r.by
-        posting = self.registry.posting_at(r.by, r.at) if r.by else None
-        self.opener_agency = posting.agency if posting else r.actor_agency
-        self.opened = r
-        procedure = self.registry.procedure_at(f["procedure"], r.at)
-        self.domains = tuple(f.get("domains") or (procedure.domains if procedure else ()))
-        self.focal_agency = procedure.focal_agency if procedure else None
-        if f.get("due"):
-            self.initial_due = date.fromisoformat(f["due"])
-        elif procedure is not None:
-            self.initial_due = self.calendar.add_wd(r.claimed_date, procedure.processing_days)
-
-    def _on_LeadAssigned(self, r: EventRecord, f: dict[str, Any]) -> None:
-        self.lead = {"agency": f["agency"], "official": f["official"], "assigned_on": r.claimed_date.isoformat()}
-        self.lead_records.append(r)
-
-    def _on_CoordinatorAssigned(self, r: EventRecord, f: dict[str, Any]) -> None:
-        self.coordinators.append({"agency": f["agency"], "part": f["part"], "official": f.get("official")})
-
-    def _on_ConsultationRequested(self, r: EventRecord, f: dict[str, Any]) -> None:
-        if f.get("due"):
-            due = date.fromisoformat(f["due"])
-        else:
-            due = self.calendar.add_wd(r.claimed_date, f.get("due_days") or DEFAULT_CONSULTATION_DAYS)
-        self.consultations[f["consultation"]] = ConsultationFile(
-            f["consultation"], f["to"], r.by, r.claimed_date, due, r
-        )
-
-    def _on_ConsultationHandlerDesignated(self, r: EventRecord, f: dict[str, Any]) -> None:
-        consultation = self.consultations.get(f["consultation"])
-        if consultation is not None:
-            consultation.handler = f["official"]
-            consultation.designation = r
-
-    def _on_ConsultationAnswered(self, r: EventRecord, f: dict[str, Any]) -> None:
-        consultation = self.consultations.get(f["consultation"])
-        if consultation is not None:
-            consultation.status = "answered"
-            consultation.answered_by = r.by
-            consultation.answered_on = r.claimed_date
-            consultation.position = f.get("position")
-            consultation.answer = r
-
-    def _on_ConsultationWithdrawn(self, r: EventRecord, f: dict[str, Any]) -> None:
-        consultation = self.consultations.get(f["consultation"])
-        if consultation is not None:
-            consultation.status = "withdrawn"
-            consultation.withdrawn_on = r.claimed_date
-            consultation.withdrawal = r
-
-    def _on_SupplementRequested(self, r: EventRecord, f: dict[str, Any]) -> None:
-        if self.pauses and self.pauses[-1][1] is None:
-            # Asked again while a request is open: still one pause, from the first open request.
-            self.pauses[-1] = (min(self.pauses[-1][0], r.claimed_date), None)
-        else:
-            self.pauses.append((r.claimed_date, None))
-        self.supplement_records.append(r)
-
-    def _on_SupplementReceived(self, r: EventRecord, f: dict[str, Any]) -> None:
-        # One receipt closes every open request (they share the open pause).
-        if self.pauses and self.pauses[-1][1] is None:
-            self.pauses[-1] = (self.pauses[-1][0], r.claimed_date)
-
-    def _on_ApologyIssued(self, r: EventRecord, f: dict[str, Any]) -> None:
-        self.apologies.append({"on": r.claimed_date.isoformat(), "by": r.by, "new_due": f["new_due"]})
-        self.apology_records.append(r)
-
-    def _on_CaseResolved(self, r: EventRecord, f: dict[str, Any]) -> None:
-        self.resolved = {"outcome": f["outcome"], "on": r.claimed_date.isoformat(), "by": r.by}
-        self.resolution = r
-
-    def _on_FindingRecorded(self, r: EventRecord, f: dict[str, Any]) -> None:
-        self.findings.append({"rule": f["rule"], "decision": f["decision"], "by": r.by})
-        self.finding_records.append(r)
+        """Fold one record (log order) into the file; events of no effect on it are skipped."""
+        payload = record.payload
+        change = _CHANGES.get(type(payload))
+        if change is not None:
+            change(self, record, payload)
 
     # --- judging -------------------------------------------------------------------------------
 
@@ -192,7 +76,7 @@ class CaseFile:
         (or the resolution date, which closes it)."""
         end_of_open = judged_on
         if self.resolved is not None:
-            resolved_on = date.fromisoformat(self.resolved["on"])
+            resolved_on = self.resolved.on
             end_of_open = resolved_on if judged_on is None else min(judged_on, resolved_on)
         total = 0
         for start, end in self.pauses:
@@ -226,16 +110,127 @@ class CaseFile:
             "procedure": self.procedure,
             "status": self.status(),
             "opened_on": self.opened_on.isoformat() if self.opened_on else None,
-            "lead": dict(self.lead) if self.lead else None,
-            "coordinators": [dict(c) for c in self.coordinators],
+            "lead": _plain(self.lead) if self.lead else None,
+            "coordinators": [_plain(c) for c in self.coordinators],
             "consultations": [c.as_dict() for c in self.consultations.values()],
             "paused_since": paused_since.isoformat() if paused_since else None,
             "supplement_requests": len(self.supplement_records),
             "initial_due": self.initial_due.isoformat() if self.initial_due else None,
             "due": due.isoformat() if due else None,
-            "apologies": [dict(a) for a in self.apologies],
-            "resolution": dict(self.resolved) if self.resolved else None,
+            "apologies": [_plain(a) for a in self.apologies],
+            "resolution": _plain(self.resolved) if self.resolved else None,
         }
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    """A small record as JSON-ready data: dates as ISO strings (the history's snapshot)."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(record).items()}
+
+
+# --- folding, one change per event type -----------------------------------------------------------
+
+
+def _opened(case: CaseFile, r: EventRecord, f: p.CaseOpened) -> None:
+    case.case = r.case or ""
+    case.procedure = f.procedure
+    case.title = f.title
+    case.opened_on = r.claimed_date
+    case.opened_by = r.by
+    posting = case.registry.posting_at(r.by, r.at) if r.by else None
+    case.opener_agency = posting.agency if posting else r.actor_agency
+    case.opened = r
+    procedure = case.registry.procedure_at(f.procedure, r.at)
+    case.domains = f.domains or (procedure.domains if procedure else ())
+    case.focal_agency = procedure.focal_agency if procedure else None
+    if f.due is not None:
+        case.initial_due = f.due
+    elif procedure is not None:
+        case.initial_due = case.calendar.add_wd(r.claimed_date, procedure.processing_days)
+
+
+def _lead_assigned(case: CaseFile, r: EventRecord, f: p.LeadAssigned) -> None:
+    case.lead = LeadHeld(f.agency, f.official, r.claimed_date)
+    case.lead_records.append(r)
+
+
+def _coordinator(case: CaseFile, r: EventRecord, f: p.CoordinatorAssigned) -> None:
+    case.coordinators.append(Coordinator(f.agency, f.part, f.official))
+
+
+def _consulted(case: CaseFile, r: EventRecord, f: p.ConsultationRequested) -> None:
+    due = f.due or case.calendar.add_wd(r.claimed_date, f.due_days or DEFAULT_CONSULTATION_DAYS)
+    case.consultations[f.consultation] = ConsultationFile(f.consultation, f.to, r.by, r.claimed_date, due, r)
+
+
+def _handler(case: CaseFile, r: EventRecord, f: p.ConsultationHandlerDesignated) -> None:
+    consultation = case.consultations.get(f.consultation)
+    if consultation is not None:
+        consultation.handler = f.official
+        consultation.designation = r
+
+
+def _answered(case: CaseFile, r: EventRecord, f: p.ConsultationAnswered) -> None:
+    consultation = case.consultations.get(f.consultation)
+    if consultation is not None:
+        consultation.status = "answered"
+        consultation.answered_by = r.by
+        consultation.answered_on = r.claimed_date
+        consultation.position = f.position
+        consultation.answer = r
+
+
+def _withdrawn(case: CaseFile, r: EventRecord, f: p.ConsultationWithdrawn) -> None:
+    consultation = case.consultations.get(f.consultation)
+    if consultation is not None:
+        consultation.status = "withdrawn"
+        consultation.withdrawn_on = r.claimed_date
+        consultation.withdrawal = r
+
+
+def _supplement_requested(case: CaseFile, r: EventRecord, f: p.SupplementRequested) -> None:
+    if case.pauses and case.pauses[-1][1] is None:
+        # Asked again while a request is open: still one pause, from the first open request.
+        case.pauses[-1] = (min(case.pauses[-1][0], r.claimed_date), None)
+    else:
+        case.pauses.append((r.claimed_date, None))
+    case.supplement_records.append(r)
+
+
+def _supplement_received(case: CaseFile, r: EventRecord, f: p.SupplementReceived) -> None:
+    # One receipt closes every open request (they share the open pause).
+    if case.pauses and case.pauses[-1][1] is None:
+        case.pauses[-1] = (case.pauses[-1][0], r.claimed_date)
+
+
+def _apologised(case: CaseFile, r: EventRecord, f: p.ApologyIssued) -> None:
+    case.apologies.append(Apology(r.claimed_date, r.by, f.new_due))
+    case.apology_records.append(r)
+
+
+def _resolved(case: CaseFile, r: EventRecord, f: p.CaseResolved) -> None:
+    case.resolved = Resolution(f.outcome, r.claimed_date, r.by)
+    case.resolution = r
+
+
+def _found(case: CaseFile, r: EventRecord, f: p.FindingRecorded) -> None:
+    case.findings.append(Finding(f.rule, f.decision, r.by))
+    case.finding_records.append(r)
+
+
+_CHANGES: dict[type[p.Payload], Callable[[CaseFile, EventRecord, Any], None]] = {
+    p.CaseOpened: _opened,
+    p.LeadAssigned: _lead_assigned,
+    p.CoordinatorAssigned: _coordinator,
+    p.ConsultationRequested: _consulted,
+    p.ConsultationHandlerDesignated: _handler,
+    p.ConsultationAnswered: _answered,
+    p.ConsultationWithdrawn: _withdrawn,
+    p.SupplementRequested: _supplement_requested,
+    p.SupplementReceived: _supplement_received,
+    p.ApologyIssued: _apologised,
+    p.CaseResolved: _resolved,
+    p.FindingRecorded: _found,
+}
 
 
 def fold_case(records: list[EventRecord], registry: RegistryState, calendar: WorkingCalendar) -> CaseFile:

@@ -18,6 +18,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import AggregateEvent, BaseAggregate
 
+from .payloads import Payload, typed
+
 LEDGER_NAMESPACE = uuid5(NAMESPACE_URL, "https://procedure-ledger.example/ids")
 
 
@@ -50,6 +52,12 @@ class LedgerEvent(AggregateEvent):
         return self.wire_type or type(self).__name__
 
     @property
+    def payload(self) -> Payload:
+        """The typed view of `fields`. Made anew on each call, never cached on the event: the
+        library stores an event's `__dict__`, and the stored bytes must stay the wire form."""
+        return typed(self.type, self.fields)
+
+    @property
     def event_id(self) -> str:
         return ledger_event_id(self.originator_id, self.originator_version)
 
@@ -77,7 +85,5 @@ class LedgerAggregate(BaseAggregate[UUID]):
         """Set the empty state (subclasses override)."""
 
     def apply_event(self, event: LedgerEvent) -> None:
-        """Pure state change: no checks, no clock, no registry look-ups (replayed on every load)."""
-        handler = getattr(self, f"_on_{event.type}", None)
-        if handler is not None:
-            handler(event)
+        """Pure state change: no checks, no clock, no registry look-ups (replayed on every load).
+        Each aggregate dispatches on the event's typed payload."""

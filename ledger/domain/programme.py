@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID, uuid5
 
+from . import payloads as p
 from .errors import NotPermitted, UnknownReference
 from .events import LEDGER_NAMESPACE, LedgerAggregate, LedgerEvent
-from .registry import RegistryState
+from .registry_state import RegistryState
 from .schema import Envelope
 
 
@@ -33,8 +34,11 @@ class AgencyYear(LedgerAggregate):
     ) -> None:
         assert envelope.by is not None
         actor = registry.actor_at(envelope.by, envelope.at)
-        agency = envelope.fields["agency"]
-        if envelope.type == "WorkProgrammeAdopted":
+        payload = envelope.payload
+        assert isinstance(payload, (p.WorkProgrammeAdopted, p.FindingRecorded)) and payload.agency is not None
+        agency = payload.agency
+        adopted = isinstance(payload, p.WorkProgrammeAdopted)
+        if adopted:
             registry.require_agency(agency, envelope.at, "agency")
             if actor.agency != agency:
                 raise NotPermitted(
@@ -47,9 +51,8 @@ class AgencyYear(LedgerAggregate):
                 raise NotPermitted(code="not_inspector", params={"role": actor.role}, field="by")
             if agency not in registry.agencies:
                 raise UnknownReference(code="unknown_agency", params={"agency": repr(agency)}, field="agency")
-        event_class = WorkProgrammeAdopted if envelope.type == "WorkProgrammeAdopted" else AgencyFindingRecorded
         self.trigger_event(
-            event_class,
+            WorkProgrammeAdopted if adopted else AgencyFindingRecorded,
             timestamp=timestamp,
             at=envelope.at,
             by=envelope.by,
@@ -61,8 +64,9 @@ class AgencyYear(LedgerAggregate):
             fields=dict(envelope.fields),
         )
 
-    def _on_WorkProgrammeAdopted(self, event: LedgerEvent) -> None:
-        self.adoptions += 1
+    def apply_event(self, event: LedgerEvent) -> None:
+        if isinstance(event, WorkProgrammeAdopted):
+            self.adoptions += 1
 
 
 class AgencyYearEvent(LedgerEvent):

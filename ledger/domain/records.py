@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime
 from typing import Any
 
 from ..calendar import local_date
 from .events import LedgerEvent
+from .payloads import Payload, typed
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,11 @@ class EventRecord:
             note=event.note,
             fields=dict(event.fields),
         )
+
+    @cached_property
+    def payload(self) -> Payload:
+        """The typed view of `fields` (made once per record)."""
+        return typed(self.type, self.fields)
 
     @property
     def claimed_date(self) -> date:

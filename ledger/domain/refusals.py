@@ -89,6 +89,7 @@ MESSAGES: dict[str, str] = {
     ),
     "official_already_appointed": N_("official {official} is already appointed; record an OfficialTransferred"),
     "unknown_agency": N_("unknown agency {agency}"),
+    "unknown_rule": N_("unknown rule {rules}; the rulebook's codes are listed by `ledger rules`"),
     "agency_merged": N_("agency {agency} was merged into {into} and no longer exists at {at}"),
     "agency_not_yet_registered": N_("agency {agency} did not exist yet at {at}"),
     "agency_already_registered": N_("agency {agency} is already registered"),

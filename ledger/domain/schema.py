@@ -1,7 +1,8 @@
-"""The event vocabulary of SPEC §3–§4: which fields each type has, and their validation.
+"""Parsing the event vocabulary of SPEC §3–§4 (declared in `payloads`, one class per type).
 
 `parse_event` turns one JSON object (a line of §8, a form, an API body) into an `Envelope`:
-the common fields typed, and the type's own fields checked and kept as given. Fields the SPEC
+the common fields typed, and the type's own fields checked and kept as given (the wire form that
+is stored and hashed); `Envelope.payload` is their typed view. Fields the SPEC
 does not name are dropped, so an export's `recorded`, `position`, `source` and `event` can be
 read back as new history.
 
@@ -20,115 +21,32 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
 from .errors import InvalidField
-from .values import (
-    AGENCY_KINDS,
-    DECISIONS,
-    OUTCOMES,
-    ROLES,
-    RULE_CODES,
-    parse_timestamp,
-    shown,
-)
-from .checks import (
-    FieldSpec,
-    _free_text,
-    _identifier,
-    _tags,
-    _some_tags,
-    _date,
-    _code,
-    _positive_int,
-    _year,
-    _bool,
-    _any,
-    _nullable_code,
-    _applicant,
-    _enum,
-    _req,
-    _opt,
-)
+from .values import parse_timestamp, shown
+from .checks import FieldSpec, _free_text, _identifier, _code, _req
+from .payloads import AGENCY_SCOPE, PAYLOADS, FindingRecorded, Payload, typed
 
-REGISTRY_TYPES: dict[str, tuple[FieldSpec, ...]] = {
-    "AgencyRegistered": (
-        _req("agency", _code),
-        _req("name"),
-        _req("name_en"),
-        _req("kind", _enum(*AGENCY_KINDS)),
-        _req("mandate", _tags),
-    ),
-    "AgencyMandateChanged": (_req("agency", _code), _req("mandate", _tags)),
-    "AgencyMerged": (_req("agency", _code), _req("into", _code)),
-    "OfficialAppointed": (_req("official", _code), _req("name"), _req("agency", _code), _req("role", _enum(*ROLES))),
-    "OfficialTransferred": (_req("official", _code), _req("agency", _code), _req("role", _enum(*ROLES))),
-    "OfficialDeparted": (_req("official", _code),),
-    "ProcedureDefined": (
-        _req("procedure", _code),
-        _req("name"),
-        _req("processing_days", _positive_int),
-        _opt("focal_agency", _nullable_code),
-        _req("domains", _some_tags),
-    ),
-    "CalendarDayDeclared": (_req("date", _date), _req("working", _bool), _req("reference")),
-}
+
+def _table(family: str) -> dict[str, tuple[FieldSpec, ...]]:
+    return {kind: cls.SPECS for kind, cls in PAYLOADS.items() if family == cls.FAMILY}
+
+
+#: Registry events (SPEC §3): no case, no required actor.
+REGISTRY_TYPES: dict[str, tuple[FieldSpec, ...]] = _table("registry")
 
 #: Case events (SPEC §4): each names its case and its acting official.
-CASE_TYPES: dict[str, tuple[FieldSpec, ...]] = {
-    "CaseOpened": (
-        _req("procedure", _code),
-        _req("title"),
-        _opt("domains", _tags),
-        _opt("applicant", _applicant),
-        _opt("due", _date),
-    ),
-    "LeadAssigned": (_req("agency", _code), _req("official", _code), _opt("reason")),
-    "CoordinatorAssigned": (_req("agency", _code), _req("part"), _opt("official", _nullable_code)),
-    "ConsultationRequested": (
-        _req("consultation", _code),
-        _req("to", _code),
-        _req("question"),
-        _opt("domains", _tags),
-        _opt("due", _date),
-        _opt("due_days", _positive_int),
-    ),
-    "ConsultationHandlerDesignated": (_req("consultation", _code), _req("official", _code)),
-    "ConsultationAnswered": (
-        _req("consultation", _code),
-        _opt("position", _any),
-        _opt("reasoning"),
-        _opt("conditions"),
-        _opt("refer_to", _nullable_code),
-        _opt("legal_basis"),
-        _opt("domains", _tags),
-    ),
-    "ConsultationWithdrawn": (_req("consultation", _code), _req("reason")),
-    "SupplementRequested": (_req("reason"),),
-    "SupplementReceived": (),
-    "ApologyIssued": (_req("reason"), _req("new_due", _date)),
-    "CaseResolved": (_req("outcome", _enum(*OUTCOMES)),),
-}
+CASE_TYPES: dict[str, tuple[FieldSpec, ...]] = _table("case")
 
 #: Agency-year events: no case (a finding on a case is a case event, see `finding_scope`).
-AGENCY_YEAR_TYPES: dict[str, tuple[FieldSpec, ...]] = {
-    "WorkProgrammeAdopted": (_req("agency", _code), _req("year", _year)),
-}
+AGENCY_YEAR_TYPES: dict[str, tuple[FieldSpec, ...]] = _table("agency_year")
 
-FINDING_FIELDS: tuple[FieldSpec, ...] = (
-    _req("rule", _enum(*RULE_CODES)),
-    _req("decision", _enum(*DECISIONS)),
-    _opt("consultation", _nullable_code),
-    _opt("evidence", _nullable_code),
-)
+FINDING_FIELDS: tuple[FieldSpec, ...] = FindingRecorded.SPECS
 
-EVENT_TYPES: tuple[str, ...] = (
-    *REGISTRY_TYPES,
-    *CASE_TYPES,
-    *AGENCY_YEAR_TYPES,
-    "FindingRecorded",
-)
+EVENT_TYPES: tuple[str, ...] = tuple(PAYLOADS)
 
 
 @dataclass(frozen=True)
@@ -146,11 +64,15 @@ class Envelope:
     @property
     def family(self) -> str:
         """`registry`, `case` or `agency_year`: which aggregate the event belongs to."""
-        if self.type in REGISTRY_TYPES:
-            return "registry"
-        if self.type in AGENCY_YEAR_TYPES or (self.type == "FindingRecorded" and self.case is None):
-            return "agency_year"
-        return "case"
+        family = PAYLOADS[self.type].FAMILY
+        if family == "finding":
+            return "case" if self.case is not None else "agency_year"
+        return family
+
+    @cached_property
+    def payload(self) -> Payload:
+        """The typed view of the fields (dates as dates, tags as tuples)."""
+        return typed(self.type, self.fields)
 
     def digest(self) -> str:
         """The content an idempotency id stands for: same id and digest is a no-op (computed once
@@ -249,7 +171,7 @@ def _finding_fields(obj: Mapping[str, Any], case: str | None) -> dict[str, Any]:
     if case is None:
         if fields["rule"] != "WORK_PROGRAMME_LATE":
             raise InvalidField(code="finding_needs_case", params={"rule": fields["rule"]}, field="case")
-        fields.update(_check_fields(obj, (_req("agency", _code), _req("year", _year))))
+        fields.update(_check_fields(obj, AGENCY_SCOPE))
     elif fields["rule"] == "WORK_PROGRAMME_LATE":
         raise InvalidField(code="agency_finding_names_case", params={}, field="case")
     else:

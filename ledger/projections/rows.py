@@ -106,12 +106,12 @@ def case_rows(
         "title": case.title,
         "opened_on": case.opened_on,
         "opener_agency": case.opener_agency,
-        "lead_agency": case.lead["agency"] if case.lead else None,
-        "lead_official": case.lead["official"] if case.lead else None,
+        "lead_agency": case.lead.agency if case.lead else None,
+        "lead_official": case.lead.official if case.lead else None,
         "status": case.status(),
         "initial_due": case.initial_due,
         "resolved_on": case.resolved_on,
-        "outcome": case.resolved["outcome"] if case.resolved else None,
+        "outcome": case.resolved.outcome if case.resolved else None,
         "last_position": records[-1].position,
     }
     consultations = [

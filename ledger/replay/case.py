@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from ..calendar import WorkingCalendar, local_date
+from ..domain import payloads as p
 from ..domain.records import EventRecord
 from ..domain.registry import RegistryState
 from ..rules.rulebook import RULEBOOK, rulebook_version
@@ -37,15 +38,14 @@ def replay_case(ledger: Ledger, case: str, *, as_of: date | None = None, known_a
     kept = {_identity(v) for v in current}
     opened = judged.casefile.opened
     procedure = registry.procedure_at(judged.casefile.procedure or "", opened.at) if opened else None
-    applicant = opened.fields.get("applicant") if opened else None
+    applicant = opened.payload.applicant if opened and isinstance(opened.payload, p.CaseOpened) else None
     findings = tuple(
-        FindingItem(n, r.event, r.fields["rule"], r.fields["decision"], r.fields.get("consultation"),
-                    r.fields.get("evidence"), r.by, r.at, r.fields.get("note") or r.note)
-        for n, r in enumerate(records, start=1) if r.type == "FindingRecorded")
+        FindingItem(n, r.event, f.rule, f.decision, f.consultation, f.evidence, r.by, r.at, r.note)
+        for n, r in enumerate(records, start=1) if isinstance(f := r.payload, p.FindingRecorded))
     return Replay(
         case=case, title=judged.casefile.title, procedure=judged.casefile.procedure,
         procedure_name=procedure.name if procedure else None,
-        applicant=applicant.get("name") if isinstance(applicant, dict) else None,
+        applicant=applicant.name if applicant else None,
         as_of=as_of, known_at=known_at, calendar=calendar.version, rulebook=rulebook_version(),
         steps=steps, hidden=seen.hidden, selected=selected,
         judged_on=judged.days[selected - 1], state=judged.state,
@@ -96,7 +96,7 @@ def _step_violation(v: Violation, since: int, selected: int) -> StepViolation:
 def _agency_names(registry: RegistryState, records: list[EventRecord]) -> dict[str, tuple[str, str]]:
     codes: set[str] = set()
     for record in records:
-        codes.update(str(record.fields[k]) for k in ("agency", "to", "refer_to") if isinstance(record.fields.get(k), str))
+        codes.update(_agencies_named(record.payload))
         if record.actor_agency:
             codes.add(record.actor_agency)
         if record.by:
@@ -109,7 +109,27 @@ def _agency_names(registry: RegistryState, records: list[EventRecord]) -> dict[s
 def _official_names(registry: RegistryState, records: list[EventRecord]) -> dict[str, str]:
     ids: set[str] = set()
     for record in records:
-        ids.update(str(record.fields[k]) for k in ("official",) if isinstance(record.fields.get(k), str))
+        ids.update(_officials_named(record.payload))
         if record.by:
             ids.add(record.by)
     return {official: o.name for official in ids if (o := registry.officials.get(official)) is not None}
+
+
+def _agencies_named(payload: p.Payload) -> tuple[str, ...]:
+    """The agencies a case event names besides its actor's (the lead, the consulted, the referred)."""
+    match payload:
+        case p.LeadAssigned(agency=agency) | p.CoordinatorAssigned(agency=agency) | p.ConsultationRequested(to=agency):
+            return (agency,)
+        case p.ConsultationAnswered(refer_to=str(agency)):
+            return (agency,)
+    return ()
+
+
+def _officials_named(payload: p.Payload) -> tuple[str, ...]:
+    """The officials a case event names besides its actor (a lead, a coordinator, a handler)."""
+    match payload:
+        case p.LeadAssigned(official=official) | p.ConsultationHandlerDesignated(official=official):
+            return (official,)
+        case p.CoordinatorAssigned(official=str(official)):
+            return (official,)
+    return ()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ..calendar import WorkingCalendar
+from ..domain import payloads as p
 from ..domain.casefile import CaseFile
 from ..domain.records import EventRecord
 from ..domain.registry import RegistryState
@@ -142,11 +143,11 @@ class _StepJudge:
         """A view of the file holding the consultations still open and the one the event names
         (those to judge again), and that request compared with the others if the event made it."""
         casefile = self.casefile
-        named = record.fields.get("consultation") if record is not None else None
+        named = p.consultation_named(record.payload) if record is not None else None
         judged = {c for c, f in casefile.consultations.items() if f.status == "open" or c == named}
         view = copy(casefile)
         view.consultations = {c: f for c, f in casefile.consultations.items() if c in judged}
-        if record is not None and record.type == "ConsultationRequested" and named in judged:
+        if record is not None and isinstance(record.payload, p.ConsultationRequested) and named in judged:
             self.redundant[named] = [v for v in REDUNDANT(view, j) if v.consultation == named]
         return view, judged
 
@@ -155,13 +156,13 @@ def _state(casefile: CaseFile, day: date) -> StepState:
     lead = casefile.lead
     return StepState(
         status=casefile.status(), opened_on=casefile.opened_on,
-        lead_agency=lead["agency"] if lead else None, lead_official=lead["official"] if lead else None,
-        lead_since=date.fromisoformat(lead["assigned_on"]) if lead else None,
-        coordinators=tuple((c["agency"], c["part"], c.get("official")) for c in casefile.coordinators),
+        lead_agency=lead.agency if lead else None, lead_official=lead.official if lead else None,
+        lead_since=lead.assigned_on if lead else None,
+        coordinators=tuple((c.agency, c.part, c.official) for c in casefile.coordinators),
         initial_due=casefile.initial_due, due=casefile.due(day), paused_since=casefile.paused_since,
         supplement_requests=len(casefile.supplement_records),
-        apologies=tuple((r.claimed_date, date.fromisoformat(r.fields["new_due"])) for r in casefile.apology_records),
-        outcome=casefile.resolved["outcome"] if casefile.resolved else None, resolved_on=casefile.resolved_on,
+        apologies=tuple((a.on, a.new_due) for a in casefile.apologies),
+        outcome=casefile.resolved.outcome if casefile.resolved else None, resolved_on=casefile.resolved_on,
         consultations=tuple(
             ConsultationState(c.consultation, c.to, c.requested_by, c.requested_on, c.due, c.status, c.handler,
                               c.answered_by, c.answered_on, c.position)

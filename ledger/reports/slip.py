@@ -33,6 +33,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ..calendar import WorkingCalendar, local_date
+from ..domain import payloads as p
 from ..domain.casefile import CaseFile
 from ..domain.records import EventRecord
 from ..domain.registry import RegistryState
@@ -71,9 +72,6 @@ __all__ = [
     "render_slip",
 ]
 
-#: The events that hand the dossier over within a consultation.
-CONSULTATION_STEPS = ("ConsultationRequested", "ConsultationHandlerDesignated", "ConsultationAnswered",
-                      "ConsultationWithdrawn")
 #: One hand-over: (giver, receiver, note, the step's time limit), or None for an event that is none.
 HandOver = tuple[SlipParty, SlipParty, str, date | None] | None
 
@@ -118,8 +116,9 @@ class _SlipBuilder:
         self.casefile, self.calendar, self.as_of = casefile, calendar, as_of
         self.names = _Names(registry)
         self.j = Judgement(as_of, registry, calendar)
-        applicant_obj = casefile.opened.fields.get("applicant") if casefile.opened else None
-        self.applicant_name = applicant_obj.get("name") if isinstance(applicant_obj, dict) else None
+        opened = casefile.opened.payload if casefile.opened else None
+        applicant = opened.applicant if isinstance(opened, p.CaseOpened) else None
+        self.applicant_name = applicant.name if applicant else None
         self.applicant = SlipParty(None, self.applicant_name or APPLICANT, None, self.applicant_name)
         judged_on = casefile.resolved_on or as_of
         self.due = casefile.due(judged_on) if casefile.opened else None
@@ -146,54 +145,50 @@ class _SlipBuilder:
         return rows
 
     def hand_over(self, record: EventRecord) -> HandOver:
-        actor = self.names.party(record.by, record.at)
-        if record.type in CONSULTATION_STEPS:
-            return self.consultation_step(record, actor)
-        return self.case_step(record, actor)
+        """Who handed the dossier to whom, why, and by when it was due (None: not a hand-over)."""
+        actor, at = self.names.party(record.by, record.at), record.at
+        match record.payload:
+            case p.CaseOpened():
+                return self.applicant, actor, "Tiếp nhận hồ sơ", None
+            case p.LeadAssigned() as f:
+                return self.lead_step(f, at, actor)
+            case p.CoordinatorAssigned() as f:
+                return actor, self.names.party(f.official, at, f.agency), f"Phối hợp: {f.part}", None
+            case p.SupplementRequested() as f:
+                return actor, self.applicant, f"Yêu cầu bổ sung, hoàn thiện hồ sơ (tạm dừng): {f.reason}", None
+            case p.SupplementReceived():
+                return self.applicant, actor, "Nhận hồ sơ bổ sung (tiếp tục giải quyết)", None
+            case p.ApologyIssued() as f:
+                note = f"Phiếu xin lỗi và hẹn lại ngày trả kết quả: {_day(f.new_due)}"
+                return actor, self.applicant, note, self.apology_limit
+            case p.CaseResolved() as f:
+                return actor, self.applicant, f"Trả kết quả: {OUTCOMES.get(f.outcome, f.outcome)}", self.due
+        return self.consultation_step(record.payload, at, actor)
 
-    def case_step(self, record: EventRecord, actor: SlipParty) -> HandOver:
-        f, kind = record.fields, record.type
-        if kind == "CaseOpened":
-            return self.applicant, actor, "Tiếp nhận hồ sơ", None
-        if kind == "LeadAssigned":
-            return self.lead_step(record, actor)
-        if kind == "CoordinatorAssigned":
-            return actor, self.names.party(f.get("official"), record.at, f["agency"]), f"Phối hợp: {f['part']}", None
-        if kind == "SupplementRequested":
-            return actor, self.applicant, f"Yêu cầu bổ sung, hoàn thiện hồ sơ (tạm dừng): {f['reason']}", None
-        if kind == "SupplementReceived":
-            return self.applicant, actor, "Nhận hồ sơ bổ sung (tiếp tục giải quyết)", None
-        if kind == "ApologyIssued":
-            note = f"Phiếu xin lỗi và hẹn lại ngày trả kết quả: {_day(date.fromisoformat(f['new_due']))}"
-            return actor, self.applicant, note, self.apology_limit
-        if kind == "CaseResolved":
-            return actor, self.applicant, f"Trả kết quả: {OUTCOMES.get(f['outcome'], f['outcome'])}", self.due
-        return None
-
-    def lead_step(self, record: EventRecord, actor: SlipParty) -> HandOver:
-        f = record.fields
-        receiver = self.names.party(f["official"], record.at, f["agency"])
-        note = "Giao chủ trì giải quyết" if self.first_lead else f"Giao lại chủ trì: {f.get('reason') or ''}"
+    def lead_step(self, f: p.LeadAssigned, at: datetime, actor: SlipParty) -> HandOver:
+        receiver = self.names.party(f.official, at, f.agency)
+        note = "Giao chủ trì giải quyết" if self.first_lead else f"Giao lại chủ trì: {f.reason or ''}"
         limit = self.lead_limit if self.first_lead else None
-        self.lead, self.first_lead = (f["agency"], f["official"]), False
+        self.lead, self.first_lead = (f.agency, f.official), False
         return actor, receiver, note, limit
 
-    def consultation_step(self, record: EventRecord, actor: SlipParty) -> HandOver:
-        f, kind, at = record.fields, record.type, record.at
-        if kind == "ConsultationHandlerDesignated":
-            return actor, self.names.party(f["official"], at), f"Phân công xử lý {f['consultation']}", None
-        consultation = self.casefile.consultations.get(f["consultation"])
-        if kind == "ConsultationRequested":
-            asked_due = f" (hạn trả lời {_day(consultation.due)})" if consultation else ""
-            note = f"Xin ý kiến {f['consultation']}{asked_due}: {f['question']}"
-            return actor, self.names.party(None, at, f["to"]), note, None
-        if kind == "ConsultationAnswered":
-            position = POSITIONS.get(f.get("position") or "", "Không nêu rõ quan điểm")
-            limit = consultation.due if consultation else None
-            return actor, self.lead_party(actor), f"Trả lời {f['consultation']}: {position}", limit
-        # ConsultationWithdrawn: back to the consulted agency
-        receiver = self.names.party(None, at, consultation.to if consultation else None)
-        return actor, receiver, f"Rút văn bản xin ý kiến {f['consultation']}: {f['reason']}", None
+    def consultation_step(self, payload: p.Payload, at: datetime, actor: SlipParty) -> HandOver:
+        consultation = self.casefile.consultations.get(p.consultation_named(payload) or "")
+        match payload:
+            case p.ConsultationHandlerDesignated() as f:
+                return actor, self.names.party(f.official, at), f"Phân công xử lý {f.consultation}", None
+            case p.ConsultationRequested() as f:
+                asked_due = f" (hạn trả lời {_day(consultation.due)})" if consultation else ""
+                note = f"Xin ý kiến {f.consultation}{asked_due}: {f.question}"
+                return actor, self.names.party(None, at, f.to), note, None
+            case p.ConsultationAnswered() as f:
+                position = POSITIONS.get(f.position if isinstance(f.position, str) else "", "Không nêu rõ quan điểm")
+                limit = consultation.due if consultation else None
+                return actor, self.lead_party(actor), f"Trả lời {f.consultation}: {position}", limit
+            case p.ConsultationWithdrawn() as f:  # back to the consulted agency
+                receiver = self.names.party(None, at, consultation.to if consultation else None)
+                return actor, receiver, f"Rút văn bản xin ý kiến {f.consultation}: {f.reason}", None
+        return None  # findings are rulings, not hand-overs
 
     def lead_party(self, actor: SlipParty) -> SlipParty:
         """The lead then in force (the actor when there is none yet)."""
@@ -218,21 +213,22 @@ class _SlipBuilder:
         result, days_late = self.overall(status)
         opened = casefile.opened
         procedure = names.registry.procedure_at(casefile.procedure or "", opened.at) if opened else None
-        coordinating = [c.to for c in casefile.consultations.values()] + [c["agency"] for c in casefile.coordinators]
+        coordinating = [c.to for c in casefile.consultations.values()] + [c.agency for c in casefile.coordinators]
         handling = None
         if casefile.lead:
-            handling = f"{names.agency_name(casefile.lead['agency'])} ({names.person(casefile.lead['official'])})"
+            handling = f"{names.agency_name(casefile.lead.agency)} ({names.person(casefile.lead.official)})"
         first_apology = min(casefile.apology_records, key=lambda r: (r.at, r.position), default=None)
+        promised = first_apology.payload if first_apology else None
         return ControlSlip(
             case=case, title=casefile.title, procedure=casefile.procedure,
             procedure_name=procedure.name if procedure else None, applicant=self.applicant_name,
             received_at=opened.at if opened else None,
             receiving_agency=names.agency_name(casefile.opener_agency) if opened else None,
             appointment=casefile.initial_due, due=self.due,
-            new_appointment=date.fromisoformat(first_apology.fields["new_due"]) if first_apology else None,
+            new_appointment=promised.new_due if isinstance(promised, p.ApologyIssued) else None,
             handling=handling, coordinating=tuple(dict.fromkeys(names.agency_name(c) for c in coordinating)),
             status=status, resolved_at=casefile.resolution.at if casefile.resolution else None,
-            outcome=casefile.resolved["outcome"] if casefile.resolved else None,
+            outcome=casefile.resolved.outcome if casefile.resolved else None,
             result=result, days_late=days_late, rows=tuple(rows), as_of=self.as_of, known_at=known_at,
             made_at=made_at, calendar=self.calendar.version, hidden=hidden,
         )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from ..domain.casefile import CaseFile, ConsultationFile
+from ..domain.payloads import ConsultationRequested
 from ..domain.records import EventRecord
 from .violation import Judgement, Violation
 
@@ -17,7 +18,9 @@ def _claim_order(record: EventRecord) -> tuple[datetime, int]:
 
 def request_domains(case: CaseFile, consultation: ConsultationFile) -> tuple[str, ...]:
     """The request's own domains, else the case's (an empty list counts as none given)."""
-    return tuple(consultation.request.fields.get("domains") or case.domains)
+    asked = consultation.request.payload
+    assert isinstance(asked, ConsultationRequested)
+    return asked.domains or case.domains
 
 
 def unrelated_consultation(case: CaseFile, j: Judgement) -> Iterator[Violation]:
@@ -27,8 +30,9 @@ def unrelated_consultation(case: CaseFile, j: Judgement) -> Iterator[Violation]:
         domains = request_domains(case, consultation)
         if set(domains) & set(j.registry.mandate_at(consultation.to, request.at)):
             continue
-        yield Violation("UNRELATED_CONSULTATION", case.case, consultation.consultation, j.agency_of(request),
-                        request.by, None, None, "closed", (request.event,), request.claimed_date,
+        yield Violation(rule="UNRELATED_CONSULTATION", case=case.case, consultation=consultation.consultation,
+                        agency=j.agency_of(request), official=request.by, evidence=(request.event,),
+                        act_on=request.claimed_date,
                         details={"to": consultation.to, "domains": ", ".join(domains) or "—"})
 
 
@@ -48,9 +52,10 @@ def redundant_consultation(case: CaseFile, j: Judgement) -> Iterator[Violation]:
             closing = earlier.answer or earlier.withdrawal
             if closing is not None and _claim_order(closing) < _claim_order(request):
                 continue
-            yield Violation("REDUNDANT_CONSULTATION", case.case, later.consultation, j.agency_of(request),
-                            request.by, None, None, "closed", (request.event, earlier.request.event),
-                            request.claimed_date, details={"to": later.to, "earlier": earlier.consultation})
+            yield Violation(rule="REDUNDANT_CONSULTATION", case=case.case, consultation=later.consultation,
+                            agency=j.agency_of(request), official=request.by,
+                            evidence=(request.event, earlier.request.event), act_on=request.claimed_date,
+                            details={"to": later.to, "earlier": earlier.consultation})
             break
 
 
@@ -75,5 +80,6 @@ def late_response(case: CaseFile, j: Judgement) -> Iterator[Violation]:
         evidence = tuple(
             r.event for r in (consultation.request, consultation.designation, consultation.answer) if r is not None
         )
-        yield Violation("LATE_RESPONSE", case.case, consultation.consultation, agency, official, due, days, status,
-                        evidence, due, deemed_consent=deemed, details={"to": agency})
+        yield Violation(rule="LATE_RESPONSE", case=case.case, consultation=consultation.consultation, agency=agency,
+                        official=official, due=due, days_late=days, status=status, evidence=evidence, act_on=due,
+                        deemed_consent=deemed, details={"to": agency})

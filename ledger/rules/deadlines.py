@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from ..domain.casefile import CaseFile
+from ..domain.payloads import ApologyIssued, LeadAssigned
 from ..domain.records import EventRecord
 from .violation import Judgement, Violation
 
@@ -43,9 +44,11 @@ def responsible_lead(case: CaseFile, j: Judgement, due: date | None) -> tuple[st
     if not in_force:
         return case.opener_agency or "", None, ()
     lead = in_force[-1]
-    agency = lead.fields["agency"]
+    assigned = lead.payload
+    assert isinstance(assigned, LeadAssigned)
+    agency = assigned.agency
     holder = j.registry.successor_at(agency, _END_OF_TIME) if due is None else j.successor_on(agency, due)
-    return holder, lead.fields["official"], (lead.event,)
+    return holder, assigned.official, (lead.event,)
 
 
 def judged_due(case: CaseFile, j: Judgement) -> date | None:
@@ -87,8 +90,9 @@ def case_overdue(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     """CASE_OVERDUE."""
     late = overdue(case, j)
     if late is not None:
-        yield Violation("CASE_OVERDUE", case.case, None, late.agency, late.official, late.due, late.days,
-                        late.status, late.evidence, late.due)
+        yield Violation(rule="CASE_OVERDUE", case=case.case, agency=late.agency, official=late.official,
+                        due=late.due, days_late=late.days, status=late.status, evidence=late.evidence,
+                        act_on=late.due)
 
 
 def apology_missing(case: CaseFile, j: Judgement) -> Iterator[Violation]:
@@ -99,8 +103,8 @@ def apology_missing(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     deadline = j.calendar.last_working_day_before(late.due)
     if any(r.claimed_date <= deadline for r in case.apology_records):
         return
-    yield Violation("APOLOGY_MISSING", case.case, None, late.agency, late.official, deadline, None, late.status,
-                    late.evidence, deadline, trigger=late.due)
+    yield Violation(rule="APOLOGY_MISSING", case=case.case, agency=late.agency, official=late.official,
+                    due=deadline, status=late.status, evidence=late.evidence, act_on=deadline, trigger=late.due)
 
 
 def reschedule_missed(case: CaseFile, j: Judgement) -> Iterator[Violation]:
@@ -113,7 +117,9 @@ def reschedule_missed(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     if not apologies:
         return
     first = apologies[0]
-    promised = date.fromisoformat(first.fields["new_due"])
+    apology = first.payload
+    assert isinstance(apology, ApologyIssued)
+    promised = apology.new_due
     if case.resolution is not None:
         days, status = j.late_by(promised, case.resolution.claimed_date), "closed"
         closing: tuple[str, ...] = (case.resolution.event,)
@@ -122,21 +128,21 @@ def reschedule_missed(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     if days < 1:
         return
     agency, official, lead_evidence = responsible_lead(case, j, judged_due(case, j))
-    yield Violation("RESCHEDULE_MISSED", case.case, None, agency, official, promised, days, status,
-                    (first.event, *lead_evidence, *closing), promised)
+    yield Violation(rule="RESCHEDULE_MISSED", case=case.case, agency=agency, official=official, due=promised,
+                    days_late=days, status=status, evidence=(first.event, *lead_evidence, *closing), act_on=promised)
 
 
 def reschedule_repeated(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     """RESCHEDULE_REPEATED: every apology after the first."""
     for record in _in_claimed_order(case.apology_records)[1:]:
-        yield Violation("RESCHEDULE_REPEATED", case.case, None, j.agency_of(record), record.by, None, None,
-                        "closed", (record.event,), record.claimed_date,
+        yield Violation(rule="RESCHEDULE_REPEATED", case=case.case, agency=j.agency_of(record), official=record.by,
+                        evidence=(record.event,), act_on=record.claimed_date,
                         details={"on": record.claimed_date.isoformat()})
 
 
 def repeated_supplement_request(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     """REPEATED_SUPPLEMENT_REQUEST: every supplement request after the first."""
     for record in _in_claimed_order(case.supplement_records)[1:]:
-        yield Violation("REPEATED_SUPPLEMENT_REQUEST", case.case, None, j.agency_of(record), record.by, None,
-                        None, "closed", (record.event,), record.claimed_date,
+        yield Violation(rule="REPEATED_SUPPLEMENT_REQUEST", case=case.case, agency=j.agency_of(record),
+                        official=record.by, evidence=(record.event,), act_on=record.claimed_date,
                         details={"on": record.claimed_date.isoformat()})

@@ -12,6 +12,7 @@ from datetime import date
 
 from ..calendar import WorkingCalendar
 from ..domain.casefile import CaseFile, fold_case
+from ..domain.payloads import FindingRecorded, WorkProgrammeAdopted
 from ..domain.schema import REGISTRY_TYPES
 from ..domain.records import EventRecord
 from ..domain.registry import RegistryState
@@ -41,7 +42,7 @@ CASE_RULES: tuple[CaseRule, ...] = (
 def registry_from(records: Iterable[EventRecord]) -> RegistryState:
     state = RegistryState()
     for record in records:
-        state.apply(record.type, record.at, record.fields)
+        state.apply(record.payload, record.at)
     return state
 
 
@@ -63,8 +64,8 @@ def judge_case_file(case: CaseFile, records: list[EventRecord], j: Judgement) ->
 def judge_agencies(records: list[EventRecord], j: Judgement) -> list[Violation]:
     """The rules over events of no case: work programmes, and late recording of registry and
     programme events; with the agency-level findings."""
-    findings = [r for r in records if r.type == "FindingRecorded"]
-    adoptions = [r for r in records if r.type == "WorkProgrammeAdopted"]
+    findings = [r for r in records if isinstance(r.payload, FindingRecorded)]
+    adoptions = [r for r in records if isinstance(r.payload, WorkProgrammeAdopted)]
     found = list(programmes.work_programme_late(adoptions, j)) + list(recording.late_recording(records, j))
     return apply_findings([v for v in found if RULEBOOK[v.rule].applies_on(v.due or v.act_on)], findings)
 
@@ -104,26 +105,31 @@ def apply_findings(violations: list[Violation], findings: Iterable[EventRecord])
         decision = None
         for finding in findings:
             if _matches(finding, violation):
-                decision = finding.fields["decision"]
+                decision = _finding(finding).decision
         result.append(violation.with_finding(decision) if decision else violation)
     return result
 
 
 def _matches(finding: EventRecord, violation: Violation) -> bool:
-    f = finding.fields
-    if f["rule"] != violation.rule:
+    f = _finding(finding)
+    if f.rule != violation.rule:
         return False
     if finding.case is None:
-        if violation.case is not None or f["agency"] != violation.agency:
+        if violation.case is not None or f.agency != violation.agency:
             return False
-        if violation.due is None or f["year"] != violation.due.year:
+        if violation.due is None or f.year != violation.due.year:
             return False
     elif finding.case != violation.case:
         return False
-    if f.get("consultation") != violation.consultation:
+    if f.consultation != violation.consultation:
         return False
-    evidence = f.get("evidence")
-    return evidence is None or evidence in violation.evidence
+    return f.evidence is None or f.evidence in violation.evidence
+
+
+def _finding(record: EventRecord) -> FindingRecorded:
+    finding = record.payload
+    assert isinstance(finding, FindingRecorded)
+    return finding
 
 
 def sort_violations(violations: Iterable[Violation]) -> list[Violation]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..domain.casefile import CaseFile
+from ..domain.payloads import LeadAssigned
 from .rulebook import RULEBOOK
 from .violation import Judgement, Violation
 
@@ -22,8 +23,8 @@ def no_lead(case: CaseFile, j: Judgement) -> Iterator[Violation]:
     else:
         days, status, evidence = j.late_by(limit, j.as_of), "open", (case.opened.event,)
     if days >= 1:
-        yield Violation("NO_LEAD", case.case, None, case.opener_agency or "", None, limit, days, status,
-                        evidence, limit)
+        yield Violation(rule="NO_LEAD", case=case.case, agency=case.opener_agency or "", due=limit,
+                        days_late=days, status=status, evidence=evidence, act_on=limit)
 
 
 def wrong_focal_point(case: CaseFile, j: Judgement) -> Iterator[Violation]:
@@ -34,9 +35,11 @@ def wrong_focal_point(case: CaseFile, j: Judgement) -> Iterator[Violation]:
         focal = procedure.focal_agency if procedure else None
         if focal is None:
             continue
-        lead = record.fields["agency"]
+        assigned = record.payload
+        assert isinstance(assigned, LeadAssigned)
+        lead = assigned.agency
         if lead in (focal, j.registry.successor_at(focal, record.at)):
             continue
-        yield Violation("WRONG_FOCAL_POINT", case.case, None, j.agency_of(record), record.by, None, None,
-                        "closed", (record.event,), record.claimed_date,
+        yield Violation(rule="WRONG_FOCAL_POINT", case=case.case, agency=j.agency_of(record), official=record.by,
+                        evidence=(record.event,), act_on=record.claimed_date,
                         details={"lead": lead, "focal": focal, "procedure": case.procedure})

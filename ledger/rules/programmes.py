@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 from ..calendar import local_date
+from ..domain.payloads import WorkProgrammeAdopted
 from ..domain.records import EventRecord
 from .rulebook import RULEBOOK
 from .violation import Judgement, Violation
@@ -16,7 +17,9 @@ def work_programme_late(adoptions: Iterable[EventRecord], j: Judgement) -> Itera
     parameters = RULEBOOK["WORK_PROGRAMME_LATE"].parameters
     first: dict[tuple[str, int], EventRecord] = {}
     for record in sorted(adoptions, key=lambda r: (r.at, r.position)):
-        first.setdefault((record.fields["agency"], record.fields["year"]), record)
+        adopted = record.payload
+        assert isinstance(adopted, WorkProgrammeAdopted)
+        first.setdefault((adopted.agency, adopted.year), record)
     assert j.as_of is not None, "work programmes are judged on a given day"
     for year in range(parameters["first_year"], j.as_of.year + 1):
         deadline = date(year, 1, 31)
@@ -34,5 +37,5 @@ def work_programme_late(adoptions: Iterable[EventRecord], j: Judgement) -> Itera
             else:
                 days, status, evidence = j.late_by(deadline, j.as_of), "open", ()
             if days >= 1:
-                yield Violation("WORK_PROGRAMME_LATE", None, None, agency.code, None, deadline, days, status,
-                                evidence, deadline, details={"year": year})
+                yield Violation(rule="WORK_PROGRAMME_LATE", agency=agency.code, due=deadline, days_late=days,
+                                status=status, evidence=evidence, act_on=deadline, details={"year": year})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from ..calendar import local_date
+from ..domain import payloads as p
 from ..domain.records import EventRecord
 from .rulebook import RULEBOOK
 from .violation import Judgement, Violation
@@ -20,8 +21,11 @@ def late_recording(records: Iterable[EventRecord], j: Judgement) -> Iterator[Vio
         recorded_on = local_date(record.recorded)
         days = j.calendar.wd(record.claimed_date, recorded_on) - allowed
         if days >= 1:
-            yield Violation("LATE_RECORDING", record.case, record.fields.get("consultation"),
-                            j.agency_of(record), record.by, j.calendar.add_wd(record.claimed_date, allowed),
-                            days, "closed", (record.event,), record.claimed_date,
+            yield Violation(rule="LATE_RECORDING", case=record.case,
+                            consultation=p.consultation_named(record.payload),
+                            agency=j.agency_of(record), official=record.by,
+                            due=j.calendar.add_wd(record.claimed_date, allowed), days_late=days,
+                            evidence=(record.event,), act_on=record.claimed_date,
                             details={"type": record.type, "on": record.claimed_date.isoformat(),
                                      "recorded": recorded_on.isoformat()})
+

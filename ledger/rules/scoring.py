@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..calendar import LOCAL_TZ
+from ..domain.payloads import LeadAssigned
 from ..domain.casefile import CaseFile, fold_case
 from ..domain.records import EventRecord
 from .violation import Judgement, Violation
@@ -95,7 +96,9 @@ def _lead_at(case: CaseFile, moment: datetime) -> tuple[str, str] | None:
     in_force = [r for r in sorted(case.lead_records, key=lambda r: (r.at, r.position)) if r.at <= moment]
     if not in_force:
         return None
-    return in_force[-1].fields["agency"], in_force[-1].fields["official"]
+    assigned = in_force[-1].payload
+    assert isinstance(assigned, LeadAssigned)
+    return assigned.agency, assigned.official
 
 
 def scorecard(

@@ -62,16 +62,16 @@ class Judgement:
         return self.calendar.wd(due, day)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Violation:
     rule: str
-    case: str | None
-    consultation: str | None
+    case: str | None = None
+    consultation: str | None = None
     agency: str
-    official: str | None
-    due: date | None
-    days_late: int | None
-    status: str  # open | closed
+    official: str | None = None
+    due: date | None = None
+    days_late: int | None = None
+    status: str = "closed"  # open | closed
     evidence: tuple[str, ...]
     act_on: date  # the claimed date of the act (or obligation) behind it, for scorecard periods
     deemed_consent: bool = False

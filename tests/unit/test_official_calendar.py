@@ -34,6 +34,7 @@ from ledger import Ledger
 from ledger.calendar import WorkingCalendar
 from ledger.cli import main
 from ledger.domain.registry import RegistryState
+from ledger.domain.schema import parse_event
 from tests.conftest import FakeClock
 
 DEFAULT_REGISTRY = resources.files("ledger").joinpath("data", "hcmc_registry.jsonl")
@@ -47,8 +48,8 @@ def shipped_calendar() -> WorkingCalendar:
     """The calendar the default registry gives: its lines folded the way the ledger folds them."""
     state = RegistryState()
     for obj in shipped_lines():
-        fields = {k: v for k, v in obj.items() if k not in ("type", "at")}
-        state.apply(obj["type"], datetime.fromisoformat(obj["at"]), fields)
+        event = parse_event(obj)
+        state.apply(event.payload, event.at)
     return WorkingCalendar(state.calendar_overrides())
 
 

@@ -356,3 +356,13 @@ def test_times_dates_and_lists_in_params_become_plain_text():
     assert listed.params["allowed"] == "a, b"
     assert json.loads(json.dumps(refusal.as_dict()))["params"] == refusal.params
     assert json.loads(json.dumps(listed.as_dict()))["params"] == listed.params
+
+
+def test_an_unknown_rule_has_a_code_of_its_own_that_names_every_unknown_rule() -> None:
+    from ledger.report_requests import check_rules
+
+    with pytest.raises(UnknownReference) as refused:
+        check_rules(["NO_LEAD", "LATE", "SOON"])
+    assert refused.value.code == "unknown_rule"
+    assert refused.value.params == {"rules": "LATE, SOON"}
+    assert str(refused.value).startswith("unknown rule LATE, SOON;")
