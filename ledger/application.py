@@ -27,7 +27,7 @@ from .domain.errors import LedgerError, NoLedger, StoreError
 from .domain.records import EventRecord
 from .domain.registry import RegistryState
 from .eventlog import Clock, EventLog, LedgerApplication
-from .recorders import utc_now
+from .recorders import ddl_version, utc_now
 from .integrity.checkpoint import Checkpoint
 from .integrity.instance import instance_key
 from .reports.verifiable import calendar_version_of, compute_rows, shaped_rows, verify_report
@@ -42,6 +42,9 @@ from .reading import CaseAsSeen, Reader
 from .rules import Violation, scoring
 from .store import StoreConfig, creation_lock, ledger_exists, store_address
 from .writing import BatchRefused, ImportReport, Writer
+
+#: The `ledger_meta` key naming the event store's DDL as last made (PostgreSQL).
+_DDL_KEY = "store_ddl"
 
 __all__ = ["BatchRefused", "CaseAsSeen", "Clock", "ImportReport", "Ledger", "utc_now"]
 
@@ -68,8 +71,16 @@ class Ledger:
         self.engine = create_engine(self.config.sqlalchemy_url(), pool_pre_ping=self.config.kind == "postgres")
         try:
             with creation_lock(self.config, self.engine):
-                app = LedgerApplication(env=self.config.es_env())
+                env = self.config.es_env()
+                # A PostgreSQL store whose tables this version already made is opened without DDL,
+                # which would wait for a running import's lock (`recorders.ddl_version`).
+                made = self.config.kind == "postgres" and tables.meta_if_any(self.engine, _DDL_KEY) == ddl_version()
+                if made:
+                    env["CREATE_TABLE"] = "n"
+                app = LedgerApplication(env=env)
                 tables.create_all(self.engine)
+                if self.config.kind == "postgres" and not made:
+                    tables.set_meta(self.engine, _DDL_KEY, ddl_version())
         except Exception as error:  # the drivers raise errors of many kinds; all mean "cannot open"
             self.engine.dispose()
             raise StoreError(f"cannot open the store {self.config.display_url()}: {error}") from error
@@ -236,11 +247,13 @@ class Ledger:
         return scoring.delays(self.violations(as_of=as_of), by_official=by_official)
 
     def scorecard(
-        self, start: date, end: date, *, by_official: bool = False, known_at: datetime | None = None
+        self, start: date, end: date, *, by_official: bool = False, known_at: datetime | None = None,
+        violations: list[Violation] | None = None,
     ) -> list[dict[str, Any]]:
-        """SPEC §7 scorecard over [start, end], judged as of `end` (Decision 766 on-time rate)."""
+        """SPEC §7 scorecard over [start, end], judged as of `end` (Decision 766 on-time rate).
+        `violations`: `violations(as_of=end, known_at=known_at)`, when the caller already has them."""
         self.projections.catch_up()
-        return self._reader.scorecard(start, end, by_official=by_official, known_at=known_at)
+        return self._reader.scorecard(start, end, by_official=by_official, known_at=known_at, violations=violations)
 
     def event_count(self) -> int:
         """How many events the log holds (the sealed tree's size)."""

@@ -58,12 +58,24 @@ class Reader:
             found = judge(self._projections.facts(as_of=as_of, known_at=known_at), as_of)
         return list(visible(found, include_dismissed=include_dismissed))
 
-    def scorecard(self, start: date, end: date, *, by_official: bool, known_at: datetime | None) -> list[dict[str, Any]]:
-        """SPEC §7 scorecard over [start, end], judged as of `end` (Decision 766 on-time rate)."""
+    def scorecard(self, start: date, end: date, *, by_official: bool, known_at: datetime | None,
+                  violations: list[Violation] | None = None) -> list[dict[str, Any]]:
+        """SPEC §7 scorecard over [start, end], judged as of `end` (Decision 766 on-time rate).
+        As of today and known now, the cases come from the case tables (`projections.scores`);
+        `violations`: those as of `end` and known now, when the caller has them at hand."""
         if end < start:
             raise InvalidField(code="period_reversed", params={}, field="to")
-        records = list(self._projections.facts(as_of=end, known_at=known_at))
-        return scoring.scorecard_from_records(records, start, end, by_official=by_official)
+        stored = self._projections.stored_scores(end) if known_at is None and end == self.today() else None
+        if stored is None:
+            records = list(self._projections.facts(as_of=end, known_at=known_at))
+            return scoring.scorecard_from_records(records, start, end, by_official=by_official, violations=violations)
+        cases, refold = stored
+        judgement = judgement_for(list(self._projections.facts(as_of=end, non_case_only=True)), end)
+        if refold:
+            cases += scoring.scored_cases(self._projections.facts(as_of=end, cases=sorted(refold)), judgement, end)
+        if violations is None:
+            violations = self.violations(as_of=end, known_at=None, include_dismissed=False)
+        return scoring.scorecard(cases, violations, judgement, start, end, by_official=by_official)
 
     def _current_violations(self, today: date) -> list[Violation]:
         others = list(self._projections.facts(non_case_only=True))

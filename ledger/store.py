@@ -97,7 +97,7 @@ class StoreConfig:
             }
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "APPLICATION_RECORDER_TOPIC": "ledger.recorders:PostgresLedgerRecorder",
+            "APPLICATION_RECORDER_TOPIC": "ledger.recorders.postgres:PostgresLedgerRecorder",
             "AGGREGATE_CACHE_MAXSIZE": "1000",
             "POSTGRES_POOL_SIZE": "3",
             # A writer waits at most this long (seconds) for the events table's lock (held by another
@@ -152,8 +152,9 @@ class StoreConfig:
         return Path("ledger.key").absolute()
 
 
-# An arbitrary, fixed advisory-lock key ("ledger" in ASCII) taken while a store's tables are made.
-_CREATION_LOCK = 0x6C6564676572
+# An arbitrary, fixed advisory-lock key ("ledg" in ASCII), with the schema's hash the second key
+# of the lock taken while a store's tables are made.
+_CREATION_LOCK = 0x6C656467
 
 
 @contextmanager
@@ -167,11 +168,14 @@ def creation_lock(config: StoreConfig, engine: Engine) -> Iterator[None]:
         if config.schema:
             connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{config.schema}"'))
             connection.commit()
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _CREATION_LOCK})
+        # One lock per schema (advisory locks are per database already): opening one store never
+        # waits for another store's opening.
+        key = {"key": _CREATION_LOCK, "schema": config.schema or "public"}
+        connection.execute(text("SELECT pg_advisory_lock(CAST(:key AS integer), hashtext(:schema))"), key)
         try:
             yield
         finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _CREATION_LOCK})
+            connection.execute(text("SELECT pg_advisory_unlock(CAST(:key AS integer), hashtext(:schema))"), key)
 
 
 def store_address(config: StoreConfig, engine: Engine) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
@@ -48,6 +48,13 @@ def claim_meta(engine: Engine, key: str, value: str) -> str:
     stored = get_meta(engine, key)
     assert stored is not None
     return stored
+
+
+def meta_if_any(engine: Engine, key: str) -> str | None:
+    """`get_meta`, or None before `ledger_meta` exists (a store being made)."""
+    if not inspect(engine).has_table(ledger_meta.name):
+        return None
+    return get_meta(engine, key)
 
 
 def get_meta(engine: Engine, key: str) -> str | None:

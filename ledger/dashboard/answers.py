@@ -40,12 +40,13 @@ class Answers:
         start, end, known_at = filters.start, filters.end, filters.known_at
         if filters.as_of != end:
             return self.violations(filters.as_of, known_at), self.ledger.scorecard(start, end, known_at=known_at)
+        if known_at is None and end == self.ledger.today():
+            # today's violations come from the maintained table, the cases from the case tables
+            found = self.violations(end, None)
+            return found, self.ledger.scorecard(start, end, violations=found)
         self.ledger.projections.catch_up()
         records = list(self.ledger.projections.facts(as_of=end, known_at=known_at))
-        if known_at is None and end == self.ledger.today():
-            found = self.violations(end, None)  # today's violations come from the maintained table
-        else:
-            found = list(visible(judge(records, end)))  # what `Ledger.violations` does on any other day
+        found = list(visible(judge(records, end)))  # what `Ledger.violations` does on any other day
         return found, scoring.scorecard_from_records(records, start, end, violations=found)
 
 

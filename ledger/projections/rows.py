@@ -10,6 +10,7 @@ from typing import Any
 from ..domain.casefile import fold_case
 from ..domain.records import EventRecord
 from ..rules.engine import judge_case_file
+from ..rules.scoring import lead_answering
 from ..rules.violation import Judgement, Violation
 
 
@@ -100,6 +101,7 @@ def case_rows(
     case = fold_case(records, judgement.registry, judgement.calendar)
     if case.opened is None:
         return None, [], []
+    answering = lead_answering(case)
     row = {
         "case_ref": ref,
         "procedure": case.procedure,
@@ -113,6 +115,11 @@ def case_rows(
         "resolved_on": case.resolved_on,
         "outcome": case.resolved.outcome if case.resolved else None,
         "last_position": records[-1].position,
+        # What the scorecard counts of the case on any day after its last event (`ledger.projections.scores`);
+        # an open pause moves the due date day by day, so a paused case's is not stored.
+        "score_lead_agency": answering[0] if answering else None,
+        "score_lead_official": answering[1] if answering else None,
+        "due_now": None if case.status() == "paused" else case.due(None),
     }
     consultations = [
         {
@@ -125,6 +132,7 @@ def case_rows(
             "handler": c.handler,
             "answered_by": c.answered_by,
             "answered_on": c.answered_on,
+            "withdrawn_on": c.withdrawn_on,
             "position": None if c.position is None else json.dumps(c.position, ensure_ascii=False),
         }
         for c in case.consultations.values()

@@ -33,7 +33,9 @@ from ..eventlog import EventLog
 from ..rules.engine import registry_from
 from ..rules.violation import Judgement, Violation
 from .bulk import insert_rows
+from ..rules.scoring import ScoredCase
 from .rows import case_rows, fact_row, record_from_row, utc_text, violation_from_row
+from .scores import stored_scores
 from .tables import VIEW_TABLES, case_files, consultation_files, facts, violation_rows
 from .view import LedgerView
 
@@ -281,6 +283,11 @@ class Projections:
         with self.view.transaction(commit=False) as session:
             for row in session.execute(query.execution_options(yield_per=5000)):
                 yield record_from_row(row)
+
+    def stored_scores(self, end: date) -> tuple[list[ScoredCase], set[str]] | None:
+        """The cases as the scorecard counts them as of `end` (today), and those to fold (`.scores`)."""
+        with self.view.transaction(commit=False) as session:
+            return stored_scores(session, end)
 
     def paused_cases(self) -> list[str]:
         """The cases whose supplement pause is open (their due date moves with the day judged on)."""

@@ -49,6 +49,10 @@ case_files = Table(
     Column("resolved_on", Date),
     Column("outcome", Text),
     Column("last_position", Integer),
+    # The scorecard's view of the case on any day after its last event (rows.case_rows).
+    Column("score_lead_agency", Text),
+    Column("score_lead_official", Text),
+    Column("due_now", Date),
 )
 
 consultation_files = Table(
@@ -63,6 +67,7 @@ consultation_files = Table(
     Column("handler", Text),
     Column("answered_by", Text),
     Column("answered_on", Date),
+    Column("withdrawn_on", Date),
     Column("position", Text),
 )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
-from sqlalchemy import delete
+from sqlalchemy import Engine, delete, inspect
 from sqlalchemy.orm import Session
 
 from .tables import VIEW_TABLES
@@ -17,6 +17,23 @@ class LedgerView(SQLAlchemyTrackingRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tables.extend(VIEW_TABLES)
+
+    def create_table(self) -> None:
+        """Create the tables; read models made by an older version, which lack a column this one
+        writes, are dropped and made again empty (with no tracked position), so the next
+        catch-up rebuilds them from the log: they hold nothing the log does not."""
+        super().create_table()
+        engine = self.datastore.engine
+        assert isinstance(engine, Engine)
+        inspector = inspect(engine)
+        if all({c.name for c in table.columns} <= {c["name"] for c in inspector.get_columns(table.name)}
+               for table in VIEW_TABLES):
+            return
+        with engine.begin() as connection:
+            for table in reversed(VIEW_TABLES):
+                table.drop(connection, checkfirst=True)
+            connection.execute(delete(self.tracking_table))
+        super().create_table()
 
     def record_tracking(self, session: Session, tracking: Tracking) -> None:
         self._insert_tracking(session, tracking)

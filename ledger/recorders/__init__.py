@@ -12,9 +12,24 @@ DELETE, and TRUNCATE on PostgreSQL). PostgreSQL inserts go in bounded chunks wit
 pipeline mode: one large array in a pipeline hangs the client for ever (psycopg issue #685).
 """
 
-from .base import APPEND_ONLY_TABLES, PG_CHUNK, LedgerRecorder, utc_now
-from .postgres import PostgresLedgerRecorder
+from typing import TYPE_CHECKING, Any
+
+from .base import APPEND_ONLY_TABLES, PG_CHUNK, LedgerRecorder, ddl_version, utc_now
 from .sqlite import SQLiteLedgerRecorder
 
-__all__ = ["APPEND_ONLY_TABLES", "PG_CHUNK", "LedgerRecorder", "PostgresLedgerRecorder", "SQLiteLedgerRecorder",
+if TYPE_CHECKING:
+    from .postgres import PostgresLedgerRecorder
+
+
+def __getattr__(name: str) -> Any:
+    """The PostgreSQL recorder, imported when first asked for (PEP 562): it brings psycopg and the
+    library's PostgreSQL module, a tenth of a command's start-up that a SQLite store never uses."""
+    if name == "PostgresLedgerRecorder":
+        from .postgres import PostgresLedgerRecorder
+
+        return PostgresLedgerRecorder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["APPEND_ONLY_TABLES", "PG_CHUNK", "LedgerRecorder", "PostgresLedgerRecorder", "SQLiteLedgerRecorder", "ddl_version",
            "utc_now"]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from threading import local
@@ -18,7 +20,7 @@ from ..integrity.keys import b64
 from ..integrity.merkle import Frontier, raw_leaf
 from ..integrity.seal import Signer, TreeHead, seal
 from ..integrity.watermark import Watermark
-from ..store import RawEvent
+from ..store import APPEND_ONLY, RawEvent
 
 if TYPE_CHECKING:
     from .streaming import AppendSession
@@ -40,6 +42,22 @@ _SIDE_TABLES = (
     "CREATE TABLE IF NOT EXISTS {p}checkpoints (size INTEGER PRIMARY KEY, root VARCHAR(64) NOT NULL,"
     " time VARCHAR(40) NOT NULL, public_key VARCHAR(64) NOT NULL, signature VARCHAR(100) NOT NULL)",
 )
+
+#: Bumped when what the recorders make (tables, indexes, triggers) changes beyond `_SIDE_TABLES`.
+_DDL_REVISION = "1"
+
+
+def ddl_version() -> str:
+    """Names the event store's tables, indexes and triggers as this version of the ledger and of
+    the library make them. A PostgreSQL store records it once they are made (`ledger_meta`), and a
+    process opening a store that records the same issues no DDL: the library's CREATE INDEX IF NOT
+    EXISTS and our CREATE OR REPLACE TRIGGER wait for the events table's lock, which an import
+    holds to its end, so every process opening the store would hang behind a long import."""
+    from importlib.metadata import version
+
+    made = [_DDL_REVISION, version("eventsourcing"), APPEND_ONLY, *APPEND_ONLY_TABLES, *_SIDE_TABLES]
+    return hashlib.sha256("\n".join(made).encode()).hexdigest()[:16]
+
 
 _UPSERT_TREE = (
     "INSERT INTO {p}ledger_tree (id, size, position, frontier, root) VALUES ({m}, {m}, {m}, {m}, {m})"

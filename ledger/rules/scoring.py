@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -71,14 +72,68 @@ def scorecard_from_records(
     from .engine import judge, judgement_for, visible
 
     judgement = judgement_for([r for r in records if r.case is None], end)
+    if violations is None:
+        violations = list(visible(judge(records, end)))
+    cases = scored_cases(records, judgement, end)
+    return scorecard(cases, violations, judgement, start, end, by_official=by_official)
+
+
+def scored_cases(records: Iterable[EventRecord], judgement: Judgement, end: date) -> list[ScoredCase]:
+    """What the scorecard counts of each case of `records` (log order) opened by `end`."""
     by_case: dict[str, list[EventRecord]] = defaultdict(list)
     for record in records:
         if record.case is not None:
             by_case[record.case].append(record)
-    cases = [fold_case(rs, judgement.registry, judgement.calendar) for rs in by_case.values()]
-    if violations is None:
-        violations = list(visible(judge(records, end)))
-    return scorecard(cases, violations, judgement, start, end, by_official=by_official)
+    cases = (fold_case(rs, judgement.registry, judgement.calendar) for rs in by_case.values())
+    return [scored for case in cases if (scored := scored_case(case, end)) is not None]
+
+
+@dataclass(frozen=True)
+class ScoredConsultation:
+    """One consultation as the scorecard counts it (§7): its consulted agency and official."""
+
+    to: str
+    official: str | None
+    requested_on: date
+    due: date
+    answered_on: date | None
+    withdrawn_on: date | None
+
+
+@dataclass(frozen=True)
+class ScoredCase:
+    """One case as the scorecard judges it as of a day `end`: its resolution by then (None: open
+    at `end`), the lead answering for it (at the resolution, or at the end of `end`; None: none
+    yet, the opener answers), its due date judged on the resolution or `end`, its consultations."""
+
+    opened_on: date
+    resolved_on: date | None
+    lead: tuple[str, str] | None
+    opener_agency: str | None
+    due: date | None
+    consultations: tuple[ScoredConsultation, ...]
+
+
+def scored_case(case: CaseFile, end: date) -> ScoredCase | None:
+    """The scorecard's view of a case folded from the records visible as of `end` (None: not
+    opened by then)."""
+    if case.opened_on is None or case.opened_on > end:
+        return None
+    resolved = case.resolved_on if case.resolved_on is not None and case.resolved_on <= end else None
+    moment = case.resolution.at if resolved is not None and case.resolution else _end_of(end)
+    return ScoredCase(case.opened_on, resolved, _lead_at(case, moment), case.opener_agency, case.due(resolved or end),
+                      scored_consultations(case))
+
+
+def lead_answering(case: CaseFile) -> tuple[str, str] | None:
+    """The lead the scorecard holds to account for a case judged on any day after all its events:
+    the lead at its resolution, or the latest lead assigned (by claimed time)."""
+    return _lead_at(case, case.resolution.at if case.resolution else _LATEST)
+
+
+def scored_consultations(case: CaseFile) -> tuple[ScoredConsultation, ...]:
+    return tuple(ScoredConsultation(c.to, c.handler or c.answered_by, c.requested_on, c.due, c.answered_on,
+                                    c.withdrawn_on) for c in case.consultations.values())
 
 
 def score_766(on_time: int, cases: int) -> float | None:
@@ -86,6 +141,9 @@ def score_766(on_time: int, cases: int) -> float | None:
     if cases == 0:
         return None
     return float((Decimal(on_time) / Decimal(cases) * 20).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+_LATEST = datetime.max.replace(tzinfo=LOCAL_TZ)
 
 
 def _end_of(day: date) -> datetime:
@@ -102,7 +160,7 @@ def _lead_at(case: CaseFile, moment: datetime) -> tuple[str, str] | None:
 
 
 def scorecard(
-    cases: Iterable[CaseFile],
+    cases: Iterable[ScoredCase],
     violations: Iterable[Violation],
     j: Judgement,
     start: date,
@@ -113,12 +171,10 @@ def scorecard(
     """One row per agency (or agency and official) with a case or consultation in [start, end]."""
     row = _Rows(j, end, by_official)
     for case in cases:
-        if case.opened_on is None or case.opened_on > end:
-            continue
-        resolved = case.resolved_on if case.resolved_on is not None and case.resolved_on <= end else None
+        resolved = case.resolved_on
         if resolved is None or resolved >= start:  # resolved before the period: out (its consultations may count)
-            _count_case(row, case, j, resolved, end)
-        _count_consultations(row, case, j, resolved, start, end)
+            _count_case(row, case, j, end)
+        _count_consultations(row, case, j, start, end)
     counts = _violation_counts(violations, j, start, end, by_official)
     return [_entry(key, row.rows[key], counts, by_official) for key in sorted(row.rows, key=_order)]
 
@@ -143,42 +199,37 @@ class _Rows:
         return self.rows[key]
 
 
-def _count_case(row: _Rows, case: CaseFile, j: Judgement, resolved: date | None, end: date) -> None:
+def _count_case(row: _Rows, case: ScoredCase, j: Judgement, end: date) -> None:
     """The case in its lead's row (the lead at its resolution, or at the period's end): on time,
     late, or still open past its due date at the period's end."""
-    moment = case.resolution.at if resolved is not None and case.resolution else _end_of(end)
-    lead = _lead_at(case, moment)
-    counted = row(*lead) if lead else row(case.opener_agency or "", None)
+    counted = row(*case.lead) if case.lead else row(case.opener_agency or "", None)
     counted["cases"] += 1
-    due = case.due(resolved or end)
-    if due is not None:
-        late = j.calendar.wd(due, resolved or end) >= 1
+    if case.due is not None:
+        late = j.calendar.wd(case.due, case.resolved_on or end) >= 1
         if not late:
             counted["cases_on_time"] += 1
-        elif resolved is not None:
+        elif case.resolved_on is not None:
             counted["cases_late"] += 1
         else:
             counted["cases_overdue_open"] += 1
 
 
-def _count_consultations(row: _Rows, case: CaseFile, j: Judgement, resolved: date | None, start: date,
-                         end: date) -> None:
+def _count_consultations(row: _Rows, case: ScoredCase, j: Judgement, start: date, end: date) -> None:
     """Each consultation of the case requested by the period's end and not closed before it, in
     the consulted agency's row (and its handler's or answerer's)."""
-    for c in case.consultations.values():
+    for c in case.consultations:
         if c.requested_on > end:
             continue
         closed_on = c.answered_on or c.withdrawn_on
         if closed_on is not None and closed_on < start:
             continue
-        official = c.handler or c.answered_by
-        counted = row(c.to, official)
+        counted = row(c.to, c.official)
         counted["consultations"] += 1
         if c.answered_on is not None and start <= c.answered_on <= end:
             late = j.calendar.wd(c.due, c.answered_on) >= 1
             counted["answered_late" if late else "answered_on_time"] += 1
         elif c.answered_on is None and c.withdrawn_on is None:
-            judged_on = resolved if resolved is not None else end
+            judged_on = case.resolved_on if case.resolved_on is not None else end
             if j.calendar.wd(c.due, judged_on) >= 1:
                 counted["unanswered_overdue"] += 1
 

@@ -23,7 +23,8 @@ from tests.conftest import EXAMPLES
 #: Modules a one-case history has no use for (the web server and framework, the report files'
 #: writers, the charts, the holidays of every other country, the inspectors' replay, the dashboard).
 NOT_FOR_HISTORY = ("flask", "werkzeug", "web", "openpyxl", "xlsxwriter", "fpdf", "matplotlib",
-                   "holidays.countries", "ledger.replay", "ledger.dashboard", "ledger.publications")
+                   "holidays.countries", "ledger.replay", "ledger.dashboard", "ledger.publications", "psycopg",
+                   "eventsourcing.postgres")
 
 PROBE = """
 import json, sys
