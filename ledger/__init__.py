@@ -26,7 +26,9 @@ from .domain.refusals import MESSAGES as REFUSAL_MESSAGES
 from .domain.schema import EVENT_TYPES, REGISTRY_TYPES, Envelope, field_refusals, parse_event
 from .domain.values import parse_date, parse_known_at, parse_timestamp
 from .reports.verifiable import render_report
-from .interchange import LineDecodeError, parse_document, read_input_lines, refused_element
+from .interchange import (
+    LineDecodeError, count_input_lines, parse_document, read_input_lines, refused_element, stream_input_lines,
+)
 from .domain.values import AGENCY_KINDS, DECISIONS, OUTCOMES, POSITIONS, ROLES, RULE_CODES
 from .queries import CaseItem, CaseSummary, Choice, Clock, ConsultationItem, Inbox, OfficialInfo
 # The inspectors' replay, the oversight dashboard, the publications and the report files: each
@@ -142,6 +144,8 @@ __all__ = [
     "event_schemas",
     "parse_document",
     "read_input_lines",
+    "stream_input_lines",
+    "count_input_lines",
     "refused_element",
     "parse_date",
     "parse_known_at",

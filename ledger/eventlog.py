@@ -9,6 +9,7 @@ Every read names a damaged event by its position rather than letting a library e
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,7 +21,7 @@ from eventsourcing.persistence import Notification, Recording, StoredEvent
 from eventsourcing.utils import Environment, EnvType
 
 from .decoding import check_nothing_after, check_sealed, decode_event, decode_record, select_notifications
-from .domain.errors import CorruptEvent
+from .domain.errors import CorruptEvent, StoreError
 from .domain.events import LedgerAggregate
 from .domain.records import EventRecord
 from .integrity.checkpoint import Checkpoint
@@ -30,6 +31,9 @@ from .recorders.streaming import AppendSession
 from .store import KeyRow
 
 Clock = Callable[[], datetime]
+
+#: Seconds a write waits for another write of the same process to end.
+WRITE_WAIT = 30
 
 
 class LedgerApplication(Application[UUID]):
@@ -75,8 +79,24 @@ class EventLog:
         # records a registry event copies it first). Replaced, never changed, so a thread reading
         # an older one is never disturbed.
         self._registry: tuple[int, LedgerAggregate] | None = None
+        self._writing = threading.Lock()
 
     # --- writing --------------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write at a time in this process. The library's SQLite pool hands out one writer
+        connection and makes every other request for a connection (reads included) queue behind
+        a writer waiting for it, giving up after 5 s; an import holds the writer from its first
+        chunk to its end. Writers wait here instead (up to WRITE_WAIT seconds, as the stores' own
+        lock timeouts), and readers never do."""
+        if not self._writing.acquire(timeout=WRITE_WAIT):
+            raise StoreError(f"another write in this process (an import?) still runs after {WRITE_WAIT} s;"
+                             " nothing was appended, and retrying is safe")
+        try:
+            yield
+        finally:
+            self._writing.release()
 
     def load(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate:
         """The aggregate as it stands, or an empty one if it has no events yet."""

@@ -14,10 +14,11 @@ Concurrency: the first write takes the store's write lock and holds it until the
 `ledger.recorders.streaming`), so another writer can only conflict with the first chunk, whose
 reads came before the lock. The lines read before the first write are kept (`Replayable`): one
 chunk, unless the file starts with ids already in the ledger (all kept until something new is
-written), so a conflict at the first write runs the whole attempt again from a fresh read, as
-every other write does (`writing.retrying`); the input, which may be standard input, is never
-read twice. (Holding the lock from the first write was chosen over spooling the input to a
-temporary file: no second copy of a large file on disk, and no retry that re-validates it all.)
+written: a chunk in memory, the rest in a temporary file), so a conflict at the first write runs
+the whole attempt again from a fresh read, as every other write does (`writing.retrying`); the
+input, which may be standard input, is never read twice. (Holding the lock from the first write
+was chosen over spooling the whole input to a temporary file: no second copy of a large new file
+on disk, and no retry that re-validates it all.)
 Other writers wait for the import (up to the stores' 30 s lock timeout, then a retryable error).
 
 The positions, recorded times, event ids, leaves and the one signed checkpoint are those of a
@@ -26,9 +27,12 @@ single append of the same events: the order of the log is the file's.
 
 from __future__ import annotations
 
+import io
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import IO
 
 from .batch import Batch, Outcome
 from .bulkwork import collect_young
@@ -72,11 +76,16 @@ class ImportReport:
 
 class Replayable:
     """An input read once, whose lines are kept until `release` (the first chunk is written, or
-    nothing will be): until then `lines()` can start again from the first line."""
+    nothing will be): until then `lines()` can start again from the first line. The first CHUNK
+    kept lines are held in memory, the rest in a temporary file (a file whose first part is
+    already in the ledger — yesterday's file grown by today's lines — is kept until its new tail),
+    so memory stays bounded by a chunk."""
 
     def __init__(self, lines: Iterable[str]) -> None:
         self._source = iter(lines)
         self._kept: list[str] = []
+        self._spill: IO[bytes] | None = None
+        self._spilled = 0
         self._released = False
         self._read = False
 
@@ -87,6 +96,12 @@ class Replayable:
     def release(self) -> None:
         self._released = True
 
+    def close(self) -> None:
+        """Drop the kept lines (the import is over, whatever its outcome)."""
+        if self._spill is not None:
+            self._spill.close()  # a temporary file: deleted as it is closed
+        self._kept, self._spill, self._spilled = [], None, 0
+
     def lines(self) -> Iterator[str]:
         if self._released and self._read:
             raise RuntimeError("the input was read past its first chunk and cannot be read again")
@@ -94,18 +109,42 @@ class Replayable:
 
     def _replay(self) -> Iterator[str]:
         self._read = True
-        index = 0
-        while not self._released:
-            if index == len(self._kept):
-                line = next(self._source, None)
-                if line is None:
+        index, offset = 0, 0
+        while True:
+            if index < len(self._kept):
+                line = self._kept[index]
+            elif index < len(self._kept) + self._spilled:
+                line, offset = self._unspill(offset)
+            elif self._released:
+                self.close()
+                yield from self._source
+                return
+            else:
+                next_line = next(self._source, None)
+                if next_line is None:
                     return
-                self._kept.append(line)
-            yield self._kept[index]
+                line = next_line
+                self._keep(line)
             index += 1
-        rest, self._kept = self._kept[index:], []
-        yield from rest
-        yield from self._source
+            yield line
+
+    def _keep(self, line: str) -> None:
+        if len(self._kept) < CHUNK:
+            self._kept.append(line)
+            return
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed when released or dropped
+        data = line.encode("utf-8", "surrogatepass")
+        self._spill.seek(0, io.SEEK_END)
+        self._spill.write(len(data).to_bytes(8, "big") + data)
+        self._spilled += 1
+
+    def _unspill(self, offset: int) -> tuple[str, int]:
+        """The kept line at `offset` of the temporary file, and the offset of the next."""
+        assert self._spill is not None
+        self._spill.seek(offset)
+        size = int.from_bytes(self._spill.read(8), "big")
+        return self._spill.read(size).decode("utf-8", "surrogatepass"), offset + 8 + size
 
 
 def import_stream(log: EventLog, clock: Clock, lines: Replayable, *, dry_run: bool, source: str,

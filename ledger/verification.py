@@ -257,8 +257,11 @@ def _check_consumption(subject: Subject, leaves: list[tuple[int, bytes]], result
 
 
 def _check_read_models(subject: Subject, result: Verification) -> None:
-    """Recompute every read-model row from the events and compare, table by table."""
-    records = list(subject.log.records())
+    """Recompute every read-model row from the events they have taken in (up to their tracked
+    position: read models behind the log, after a crash between an import's commit and its
+    catch-up, are behind, not altered) and compare, table by table."""
+    tracked = subject.projections.position()
+    records = [r for r in subject.log.records() if r.position <= tracked]
     expected_facts = sorted((tuple(fact_row(r).values()) for r in records), key=repr)
     registry = registry_from(r for r in records if r.case is None)
     judgement = Judgement(None, registry, WorkingCalendar(registry.calendar_overrides()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from contextlib import closing, nullcontext
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -101,7 +102,8 @@ class Writer:
             return outcomes
 
         saved: dict[int, EventRecord] = {}
-        outcomes = retrying(attempt)
+        with self._log.writing():
+            outcomes = retrying(attempt)
         self._projections.catch_up(saved=saved)
         return outcomes
 
@@ -143,8 +145,9 @@ class Writer:
             return import_stream(self._log, self._clock, replayable, dry_run=dry_run, source=source,
                                  progress=progress)
 
-        with bulk_work():
-            report, saved = retrying(attempt, again=lambda: replayable.replayable)
+        with bulk_work(), closing(replayable):
+            with nullcontext() if dry_run else self._log.writing():
+                report, saved = retrying(attempt, again=lambda: replayable.replayable)
             if (report.appended or report.skipped) and not (report.refused or dry_run):
                 self._projections.catch_up(progress=project_progress, saved=saved)
         return report
@@ -170,7 +173,8 @@ class Writer:
             if problem:
                 report.refused.append((report.lines, problem))
         if not report.refused:
-            report.outcomes = batch.commit()
+            with self._log.writing():
+                report.outcomes = batch.commit()
             assert checkpoint is not None
             # This instance vouches for what it verified, with its own key; the export's checkpoint
             # is kept as provenance.

@@ -21,10 +21,12 @@ from .. import (
     LineDecodeError,
     Refused,
     check_writable,
+    count_input_lines,
     open_atomically,
     parse_date,
     parse_known_at,
     read_input_lines,
+    stream_input_lines,
     store_failure_message,
 )
 
@@ -165,6 +167,25 @@ def read_file(path: str) -> list[str]:
     """A file's lines (or standard input's); bad input, naming the line, if it is not UTF-8."""
     try:
         return read_input_lines(path)
+    except LineDecodeError as error:
+        raise click.BadParameter(f"{path}: {error}", param_hint="FILE") from None
+    except OSError as error:
+        raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
+
+
+def count_lines(path: str) -> int:
+    try:
+        return count_input_lines(path)
+    except OSError as error:
+        raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
+
+
+@contextmanager
+def reading(path: str) -> Iterator[Iterator[str]]:
+    """A file's lines (or standard input's) read as they are used; bad input, naming the line, if
+    one is not UTF-8 (nothing is appended: the import stops at it) or the file cannot be read."""
+    try:
+        yield stream_input_lines(path)
     except LineDecodeError as error:
         raise click.BadParameter(f"{path}: {error}", param_hint="FILE") from None
     except OSError as error:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from .. import STORE_FAILURES, load_default_registry, store_failure_message, unsigned_events
-from .group import BAD_INPUT, main, open_ledger, open_output, output_option, print_refused, read_file
+from .group import BAD_INPUT, count_lines, main, open_ledger, open_output, output_option, print_refused, read_file, reading
 
 #: Files at least this long get a progress bar when standard error is a terminal.
 PROGRESS_THRESHOLD = 5000
@@ -40,18 +40,21 @@ def init(ctx: click.Context, bare: bool) -> None:
 @click.pass_context
 def import_(ctx: click.Context, file: str, dry_run: bool) -> None:
     """Append a JSON Lines file, all or nothing (SPEC §8); '-' reads standard input."""
-    lines = read_file(file)
-    ledger = open_ledger(ctx, create=True)
-    if sys.stderr.isatty() and len(lines) >= PROGRESS_THRESHOLD:
-        with (
-            click.progressbar(length=len(lines), label="validating", file=sys.stderr) as validating,
-            click.progressbar(length=len(lines), label="projecting", file=sys.stderr) as projecting,
-        ):
-            report = ledger.import_lines(
-                lines, dry_run=dry_run, progress=validating.update, project_progress=projecting.update
-            )
-    else:
-        report = ledger.import_lines(lines, dry_run=dry_run)
+    # Streamed: the file is read as it is imported, never held whole (a bar needs its length: for a
+    # file, one quick pass counts its lines first; standard input gets no bar).
+    length = count_lines(file) if sys.stderr.isatty() and file != "-" else 0
+    with reading(file) as lines:
+        ledger = open_ledger(ctx, create=True)
+        if length >= PROGRESS_THRESHOLD:
+            with (
+                click.progressbar(length=length, label="validating", file=sys.stderr) as validating,
+                click.progressbar(length=length, label="projecting", file=sys.stderr) as projecting,
+            ):
+                report = ledger.import_lines(
+                    lines, dry_run=dry_run, progress=validating.update, project_progress=projecting.update
+                )
+        else:
+            report = ledger.import_lines(lines, dry_run=dry_run)
     if report.refused:
         print_refused(report)
         ctx.exit(BAD_INPUT)

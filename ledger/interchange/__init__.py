@@ -38,7 +38,7 @@ The package's modules: `text` (bytes into lines of text), `strict` (the strict J
 
 from .lines import Line, dumps, read_lines, to_line
 from .strict import MAX_EXPONENT_DIGITS, MAX_LINE_BYTES, parse_document, parse_line, refused_element
-from .text import LineDecodeError, decode_lines, read_input_lines
+from .text import LineDecodeError, count_input_lines, decode_lines, read_input_lines, stream_input_lines
 
 __all__ = [
     "MAX_EXPONENT_DIGITS",
@@ -50,6 +50,8 @@ __all__ = [
     "parse_document",
     "parse_line",
     "read_input_lines",
+    "stream_input_lines",
+    "count_input_lines",
     "read_lines",
     "refused_element",
     "to_line",

@@ -44,6 +44,8 @@ CHUNK = 500
 #: Events per catch-up transaction: large enough that a case spread over a long import is folded
 #: a few times, not once per batch; the memory it costs is one set of case references.
 WINDOW = 100_000
+#: Rows a read of the facts buffers at a time (its memory: about this many rows).
+READ_BATCH = 5000
 
 
 @dataclass
@@ -217,7 +219,7 @@ class Projections:
             for table in (case_files, consultation_files, violation_rows):
                 session.execute(delete(table))
         query = (select(facts).where(facts.c.case_ref.is_not(None))
-                 .order_by(facts.c.case_ref, facts.c.position).execution_options(yield_per=5000))
+                 .order_by(facts.c.case_ref, facts.c.position).execution_options(yield_per=READ_BATCH))
         pending: list[tuple[str, list[EventRecord]]] = []
         for row in session.execute(query):
             if not pending or pending[-1][0] != row.case_ref:
@@ -281,7 +283,7 @@ class Projections:
         if cases is not None:
             query = query.where(facts.c.case_ref.in_(cases))
         with self.view.transaction(commit=False) as session:
-            for row in session.execute(query.execution_options(yield_per=5000)):
+            for row in session.execute(query.execution_options(yield_per=READ_BATCH)):
                 yield record_from_row(row)
 
     def stored_scores(self, end: date) -> tuple[list[ScoredCase], set[str]] | None:

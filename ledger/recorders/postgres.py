@@ -20,6 +20,10 @@ from .base import _SIDE_TABLES, APPEND_ONLY_TABLES, PG_CHUNK, _blob, _SealMixin,
 from .streaming import AppendSession
 
 
+#: How long an append's transaction may sit idle between two chunks of an import (milliseconds).
+IMPORT_IDLE_MS = 300_000
+
+
 class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
     _m = "%s"
 
@@ -73,6 +77,10 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
     def _open_append(self) -> Iterator[Any]:
         """A write transaction holding the events table's lock from its start (tuple rows)."""
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            # The library ends any session idle in a transaction for 5 s; a streamed import's is idle
+            # while its next chunk is validated (seconds, under load), so this one is allowed
+            # IMPORT_IDLE_MS. A crashed client's connection closes, and its transaction rolls back.
+            curs.execute(f"SET LOCAL idle_in_transaction_session_timeout = {IMPORT_IDLE_MS}")
             self._lock_table(curs)
             self._notify_channel(curs)
             curs.row_factory = _tuples

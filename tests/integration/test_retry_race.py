@@ -1,6 +1,8 @@
 """A client's retry racing its original request (same `id`, same content) is answered as a
 duplicate of the original, never refused as if it were a new event (found by the reliability
-suite under load: the retry saw the consultation already answered)."""
+suite under load: the retry saw the consultation already answered). The racing request comes from
+another `Ledger` on the same store, as from another worker process: writes of one process wait
+for each other (`EventLog.writing`)."""
 
 from __future__ import annotations
 
@@ -47,7 +49,8 @@ def test_a_retry_whose_original_commits_while_it_is_being_checked_is_a_duplicate
 
     def retry() -> None:
         try:
-            result["retry"] = ledger.append(answer, source="api", actor="stc.pttt")[0]
+            with Ledger(ledger.config.url, clock=ledger.clock) as other_process:
+                result["retry"] = other_process.append(answer, source="api", actor="stc.pttt")[0]
         except BatchRefused as refused:
             result["retry"] = refused
 
@@ -82,7 +85,8 @@ def test_a_racing_request_reusing_the_id_for_other_content_is_a_key_conflict(
 
     def rival() -> None:
         try:
-            result["rival"] = ledger.append(other, source="api", actor="stc.pttt")
+            with Ledger(ledger.config.url, clock=ledger.clock) as other_process:
+                result["rival"] = other_process.append(other, source="api", actor="stc.pttt")
         except BatchRefused as refused:
             result["rival"] = refused
 
