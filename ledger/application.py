@@ -117,7 +117,9 @@ class Ledger:
         self._writer = Writer(self.log, self.projections, self.clock, self.today)
         self._attestor = Attestor(self.log, self.signer, self.clock, self.key_path)
         self.queries = Queries(
-            lambda: self.projections.view.transaction(commit=False), self.registry_as_of,
+            # The pages' and the API's look-ups (every API request checks its token's official):
+            # the registry every append validates against, not folded again from the log.
+            lambda: self.projections.view.transaction(commit=False), self._reader.current_registry,
             lambda refs: self.projections.facts(cases=refs), self.clock, self.today,
         )
         self.accounts = Accounts(self.engine, self.queries.official_exists)

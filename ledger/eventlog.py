@@ -10,7 +10,7 @@ Every read names a damaged event by its position rather than letting a library e
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
@@ -161,7 +161,7 @@ class EventLog:
             return sum(1 for _ in self.recorder.raw_events())  # a store made before sealing
         return size
 
-    def records(self, *, start: int = 1, batch_size: int = 1000) -> Iterator[EventRecord]:
+    def records(self, *, start: int = 1, batch_size: int = 1000) -> Generator[EventRecord, None, None]:
         """Every stored event in log order, each checked against its sealed leaf."""
         position = start - 1
         while True:

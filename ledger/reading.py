@@ -18,11 +18,11 @@ from .domain.case import case_id
 from .domain.casefile import fold_case, history_steps
 from .domain.errors import InvalidField, UnknownReference
 from .domain.records import EventRecord, filter_records
-from .domain.registry import REGISTRY_ID, RegistryState
+from .domain.registry import REGISTRY_ID, Registry, RegistryState
 from .eventlog import EventLog
 from .projections import Projections
 from .rules import RULEBOOK, Violation, judge, scoring, visible
-from .rules.engine import judge_agencies, judgement_for, sort_violations
+from .rules.engine import judge_agencies, judge_grouped, judgement_for, sort_violations
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,10 @@ class Reader:
             found = self._current_violations(today)
         else:
             as_of = as_of or today
-            found = judge(self._projections.facts(as_of=as_of, known_at=known_at), as_of)
+            # One case at a time (the registry's and agencies' events first): memory holds a case,
+            # not every fact visible then.
+            others = list(self._projections.facts(as_of=as_of, known_at=known_at, non_case_only=True))
+            found = judge_grouped(others, self._projections.case_facts(as_of=as_of, known_at=known_at), as_of)
         return list(visible(found, include_dismissed=include_dismissed))
 
     def scorecard(self, start: date, end: date, *, by_official: bool, known_at: datetime | None,
@@ -99,6 +102,14 @@ class Reader:
                 violation = replace(violation, days_late=days if RULEBOOK[violation.rule].measures_lateness else None)
             found.append(violation)
         return sort_violations(found)
+
+    def current_registry(self) -> RegistryState:
+        """The registry as it stands (every registry event): the state every append validates
+        against, shared read-only between them and re-read only when a registry event was added
+        (by any process). `registry_as_of()` gives the same, folded afresh from the sealed log."""
+        registry = self._log.shared(REGISTRY_ID, Registry)
+        assert isinstance(registry, Registry)
+        return registry.state
 
     def registry_as_of(self, as_of: date | None = None, known_at: datetime | None = None) -> RegistryState:
         """The registry folded from its events visible at as-of / known-at."""

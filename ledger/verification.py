@@ -14,25 +14,21 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from sqlalchemy import select
 
-from .calendar import WorkingCalendar
-from .domain.records import EventRecord
-from .projections.rows import case_rows, fact_row
-from .projections.tables import case_files, consultation_files, facts, violation_rows
-from .rules.engine import registry_from
-from .rules.violation import Judgement
 from .domain.errors import CorruptEvent
 from .integrity.checkpoint import Checkpoint
 from .integrity.merkle import Frontier, raw_leaf, root_of
 from .integrity.trust import describe
+from .projections.audit import read_model_problems
+from .projections.tables import facts
 
 if TYPE_CHECKING:
     from .eventlog import EventLog
@@ -257,30 +253,7 @@ def _check_consumption(subject: Subject, leaves: list[tuple[int, bytes]], result
 
 
 def _check_read_models(subject: Subject, result: Verification) -> None:
-    """Recompute every read-model row from the events they have taken in (up to their tracked
-    position: read models behind the log, after a crash between an import's commit and its
-    catch-up, are behind, not altered) and compare, table by table."""
-    tracked = subject.projections.position()
-    records = [r for r in subject.log.records() if r.position <= tracked]
-    expected_facts = sorted((tuple(fact_row(r).values()) for r in records), key=repr)
-    registry = registry_from(r for r in records if r.case is None)
-    judgement = Judgement(None, registry, WorkingCalendar(registry.calendar_overrides()))
-    by_case: dict[str, list[EventRecord]] = defaultdict(list)
-    for record in records:
-        if record.case is not None:
-            by_case[record.case].append(record)
-    expected: dict[str, list[dict[str, Any]]] = {"case_files": [], "consultation_files": [], "violation_rows": []}
-    for ref, case_records in by_case.items():
-        case, consultations, violations = case_rows(ref, case_records, judgement)
-        if case is not None:
-            expected["case_files"].append(case)
-            expected["consultation_files"].extend(consultations)
-            expected["violation_rows"].extend(violations)
-    stored = subject.projections.table_rows()
-    if sorted(stored["facts"], key=repr) != expected_facts:
-        result.problems.append(Problem(None, "the facts table differs from the events (rows changed?)"))
-    for table in (case_files, consultation_files, violation_rows):
-        columns = [c.name for c in table.columns if c.name != "id"]
-        rows = sorted((tuple(row[c] for c in columns) for row in expected[table.name]), key=repr)
-        if rows != stored[table.name]:
-            result.problems.append(Problem(None, f"the {table.name} table differs from the events (rows changed?)"))
+    """Recompute every read-model row from the events they have taken in and compare
+    (`projections.audit`, in bounded memory)."""
+    for problem in read_model_problems(subject.log, subject.projections):
+        result.problems.append(Problem(None, problem))

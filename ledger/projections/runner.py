@@ -291,6 +291,23 @@ class Projections:
         with self.view.transaction(commit=False) as session:
             return stored_scores(session, end)
 
+    def case_facts(self, *, as_of: date | None = None, known_at: datetime | None = None) -> Iterator[list[EventRecord]]:
+        """Each case's stored facts (log order) visible as of / known at, one case at a time."""
+        query = select(facts).where(facts.c.case_ref.is_not(None)).order_by(facts.c.case_ref, facts.c.position)
+        if as_of is not None:
+            query = query.where(facts.c.at_date <= as_of)
+        if known_at is not None:
+            query = query.where(facts.c.recorded_utc <= utc_text(known_at))
+        with self.view.transaction(commit=False) as session:
+            case: list[EventRecord] = []
+            for row in session.execute(query.execution_options(yield_per=READ_BATCH)):
+                if case and case[0].case != row.case_ref:
+                    yield case
+                    case = []
+                case.append(record_from_row(row))
+            if case:
+                yield case
+
     def paused_cases(self) -> list[str]:
         """The cases whose supplement pause is open (their due date moves with the day judged on)."""
         with self.view.transaction(commit=False) as session:

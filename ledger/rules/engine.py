@@ -79,9 +79,15 @@ def judge(records: Iterable[EventRecord], as_of: date) -> list[Violation]:
             by_case[record.case].append(record)
         else:
             others.append(record)
+    return judge_grouped(others, by_case.values(), as_of)
+
+
+def judge_grouped(others: list[EventRecord], cases: Iterable[list[EventRecord]], as_of: date) -> list[Violation]:
+    """`judge` over the events of no case (log order) and each case's own (log order), given one
+    case at a time: a caller streaming the cases holds one case, not the log."""
     j = judgement_for(others, as_of)
     found: list[Violation] = []
-    for case_records in by_case.values():
+    for case_records in cases:
         found.extend(judge_case(case_records, j))
     found.extend(judge_agencies(others, j))
     return sort_violations(found)

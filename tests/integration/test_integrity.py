@@ -156,6 +156,24 @@ def test_a_deleted_violation_row_is_found_by_a_full_verify(filled):
     assert not result.ok and "violation_rows" in str(result.problems[0])
 
 
+@pytest.mark.parametrize("change,table", [
+    ("UPDATE facts SET note = 'đã sửa' WHERE position = 10", "facts"),
+    ("UPDATE case_files SET title = 'đã sửa'", "case_files"),
+    ("UPDATE consultation_files SET due = answered_on WHERE answered_on IS NOT NULL", "consultation_files"),
+    ("INSERT INTO violation_rows (case_ref, rule, agency, status, deemed_consent, evidence, act_on, details)"
+     " VALUES ('HCM-NONE', 'NO_LEAD', 'SXD', 'open', false, '[]', '2024-03-01', '{}')", "violation_rows"),
+])
+def test_a_changed_or_added_read_model_row_is_found_by_a_full_verify(filled, change, table):
+    from sqlalchemy import text
+
+    with filled.engine.begin() as connection:
+        connection.execute(text(change))
+    assert filled.verify().ok
+    result = filled.verify(full=True)
+    assert not result.ok and [str(p) for p in result.problems] == [
+        f"ledger: the {table} table differs from the events (rows changed?)"]
+
+
 def test_tracking_moved_forward_past_unconsumed_events_is_found(filled):
     from sqlalchemy import text
 
