@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy import Table
 
 from ..domain.casefile import fold_case
 from ..domain.records import EventRecord
 from ..rules.engine import judge_case_file
 from ..rules.scoring import lead_answering
 from ..rules.violation import Judgement, Violation
+from .tables import case_files, consultation_files, violation_rows
 
 
 def utc_text(moment: datetime) -> str:
@@ -91,6 +95,18 @@ def violation_from_row(row: Any) -> Violation:
         details=json.loads(row.details),
         trigger=row.late_after if row.late_after != row.due else None,
     )
+
+
+def case_table_rows(cases: Iterable[tuple[str, list[EventRecord]]], judgement: Judgement) -> dict[Table, list[dict[str, Any]]]:
+    """The rows of `case_files`, `consultation_files` and `violation_rows` of these cases."""
+    rows: dict[Table, list[dict[str, Any]]] = {case_files: [], consultation_files: [], violation_rows: []}
+    for ref, records in cases:
+        case, consultations, violations = case_rows(ref, records, judgement)
+        if case is not None:
+            rows[case_files].append(case)
+            rows[consultation_files].extend(consultations)
+            rows[violation_rows].extend(violations)
+    return rows
 
 
 def case_rows(

@@ -34,7 +34,7 @@ from ..rules.engine import registry_from
 from ..rules.violation import Judgement, Violation
 from .bulk import insert_rows
 from ..rules.scoring import ScoredCase
-from .rows import case_rows, fact_row, record_from_row, utc_text, violation_from_row
+from .rows import case_table_rows, fact_row, record_from_row, utc_text, violation_from_row
 from .scores import stored_scores
 from .tables import VIEW_TABLES, case_files, consultation_files, facts, violation_rows
 from .view import LedgerView
@@ -116,12 +116,17 @@ class Projections:
                 return applied
             try:
                 with self.view.transaction(commit=True) as session:
-                    window = self._take_window(session, notifications, start, batch_size, WINDOW, progress, saved)
-                    self._refresh(session, window, progress)
+                    small = len(notifications) < batch_size  # the whole window: an append's few events
+                    window = self._take_small(session, notifications, start, saved or {}, progress) if small else None
+                    if window is None:
+                        window = self._take_window(session, notifications, start, batch_size, WINDOW, progress, saved)
+                        self._refresh(session, window, progress)
                     self.view.record_tracking(session, Tracking(self.application_name, window.position))
             except (IntegrityError, SQLIntegrityError):
-                # Another process applied this window first; carry on from where it got to.
-                self._registry = None
+                # Another process applied this window first; carry on from where it got to. The
+                # registry stays folded unless it was folded from facts this transaction took in.
+                if self._registry_position > start:
+                    self._registry = None
                 known = None
                 conflicts += 1
                 if conflicts > 100 or (conflicts > 3 and self.position() == start):
@@ -191,6 +196,38 @@ class Projections:
             notifications = self._notifications(window.position, batch_size)
             if not notifications:
                 return window
+
+    def _take_small(self, session: Session, notifications: Sequence[Notification], after: int,
+                    saved: Mapping[int, EventRecord], progress: Callable[[int], None] | None) -> _Window | None:
+        """A window of one batch with no registry event (None otherwise), its cases' rows computed
+        BEFORE its first write: on SQLite the first write takes the database's write lock, and every
+        other process's append waits for it (folding and judging under it was a third of an API
+        append's time, waiting). Read first, then written: any other process that took in facts
+        of these cases meanwhile took in this window first, and the facts' keys refuse it here."""
+        check_sealed(self._log.recorder, notifications, after=after)
+        records = [saved.get(n.id) or decode_record(self._log.mapper, n) for n in notifications]
+        if any(r.case is None and r.type in REGISTRY_TYPES for r in records):
+            return None
+        window = _Window(position=notifications[-1].id, events=len(records))
+        grouped: dict[str, list[EventRecord]] = defaultdict(list)
+        for record in records:
+            if record.case is not None:
+                window.touched[record.case] += 1
+        refs = sorted(window.touched)
+        if refs:
+            for row in session.execute(select(facts).where(facts.c.case_ref.in_(refs)).order_by(facts.c.position)):
+                grouped[row.case_ref].append(record_from_row(row))
+        for record in records:  # after every stored fact: the window follows the tracked position
+            if record.case is not None:
+                grouped[record.case].append(record)
+        rows = case_table_rows(((ref, grouped[ref]) for ref in refs), self._registry_judgement(session))
+        insert_rows(session, facts, [fact_row(r) for r in records])  # the first write
+        for table in rows:
+            session.execute(delete(table).where(table.c.case_ref.in_(refs)))
+            insert_rows(session, table, rows[table])
+        if progress is not None:
+            progress(len(records))
+        return window
 
     def _refresh(self, session: Session, window: _Window, progress: Callable[[int], None] | None) -> None:
         """Redo the rows of the cases the window touched (of every case, after a registry change)."""
@@ -334,13 +371,5 @@ class Projections:
 
 
 def _insert_case_rows(session: Session, cases: Iterable[tuple[str, list[EventRecord]]], judgement: Judgement) -> None:
-    rows: dict[Any, list[dict[str, Any]]] = {case_files: [], consultation_files: [], violation_rows: []}
-    for ref, records in cases:
-        case, consultations, violations = case_rows(ref, records, judgement)
-        if case is not None:
-            rows[case_files].append(case)
-            rows[consultation_files].extend(consultations)
-            rows[violation_rows].extend(violations)
-    for table, table_rows in rows.items():
+    for table, table_rows in case_table_rows(cases, judgement).items():
         insert_rows(session, table, table_rows)
-
