@@ -391,9 +391,11 @@ def test_two_ledger_workers_on_one_schema_apply_every_event_once_and_one_carries
         first.wait_started()
         second.wait_started()
         with Ledger(postgres_url, create=False) as writer:
-            appended = append_without_catching_up(writer, quiet_events("W1", 1000))
-            # Both workers poll every 0.05 s: they are on it now, and 1,000 events take them longer
-            # than this (a catch-up is one transaction: killed in it, A's work is rolled back).
+            appended = append_without_catching_up(writer, quiet_events("W1", 3000))
+            # Both workers poll every 0.05 s: they are on it now, and 12,000 events take them far
+            # longer than the append's own bookkeeping after its commit and this pause (4,000 no
+            # longer did once catch-ups got faster); a catch-up is one transaction: killed in it,
+            # A's work is rolled back.
             time.sleep(0.03)
             behind_at_kill = writer.projections.position() < log_end(writer)
             first.kill()
