@@ -163,33 +163,42 @@ def emit(content: str | bytes, path: str | None) -> None:
 # --- input ----------------------------------------------------------------------------------------
 
 
-def read_file(path: str) -> list[str]:
-    """A file's lines (or standard input's); bad input, naming the line, if it is not UTF-8."""
+@contextmanager
+def _input_errors(path: str) -> Iterator[None]:
+    """Bad input, naming the line, for bytes that are not UTF-8; bad input for a file that cannot
+    be read."""
     try:
-        return read_input_lines(path)
+        yield
     except LineDecodeError as error:
         raise click.BadParameter(f"{path}: {error}", param_hint="FILE") from None
     except OSError as error:
         raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
+
+
+def read_file(path: str) -> list[str]:
+    """A file's lines (or standard input's), read whole."""
+    with _input_errors(path):
+        return read_input_lines(path)
 
 
 def count_lines(path: str) -> int:
-    try:
+    with _input_errors(path):
         return count_input_lines(path)
-    except OSError as error:
-        raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
 
 
-@contextmanager
-def reading(path: str) -> Iterator[Iterator[str]]:
-    """A file's lines (or standard input's) read as they are used; bad input, naming the line, if
-    one is not UTF-8 (nothing is appended: the import stops at it) or the file cannot be read."""
-    try:
-        yield stream_input_lines(path)
-    except LineDecodeError as error:
-        raise click.BadParameter(f"{path}: {error}", param_hint="FILE") from None
-    except OSError as error:
-        raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
+def lines_as_read(path: str) -> Iterator[str]:
+    """A file's lines (or standard input's), read as they are used: a file that cannot be opened
+    is bad input at once, a line that is not UTF-8 when it is reached (an import then appends
+    nothing). Only the reading's own errors are turned into bad input, never those of the code
+    using the lines."""
+    with _input_errors(path):
+        lines = stream_input_lines(path)
+    return _read_with_errors(path, lines)
+
+
+def _read_with_errors(path: str, lines: Iterator[str]) -> Iterator[str]:
+    with _input_errors(path):
+        yield from lines
 
 
 def print_refused(report: ImportReport) -> None:

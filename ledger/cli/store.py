@@ -9,7 +9,9 @@ from typing import Any
 import click
 
 from .. import STORE_FAILURES, load_default_registry, store_failure_message, unsigned_events
-from .group import BAD_INPUT, count_lines, main, open_ledger, open_output, output_option, print_refused, read_file, reading
+from .group import (
+    BAD_INPUT, count_lines, lines_as_read, main, open_ledger, open_output, output_option, print_refused, read_file,
+)
 
 #: Files at least this long get a progress bar when standard error is a terminal.
 PROGRESS_THRESHOLD = 5000
@@ -43,18 +45,18 @@ def import_(ctx: click.Context, file: str, dry_run: bool) -> None:
     # Streamed: the file is read as it is imported, never held whole (a bar needs its length: for a
     # file, one quick pass counts its lines first; standard input gets no bar).
     length = count_lines(file) if sys.stderr.isatty() and file != "-" else 0
-    with reading(file) as lines:
-        ledger = open_ledger(ctx, create=True)
-        if length >= PROGRESS_THRESHOLD:
-            with (
-                click.progressbar(length=length, label="validating", file=sys.stderr) as validating,
-                click.progressbar(length=length, label="projecting", file=sys.stderr) as projecting,
-            ):
-                report = ledger.import_lines(
-                    lines, dry_run=dry_run, progress=validating.update, project_progress=projecting.update
-                )
-        else:
-            report = ledger.import_lines(lines, dry_run=dry_run)
+    lines = lines_as_read(file)
+    ledger = open_ledger(ctx, create=True)
+    if length >= PROGRESS_THRESHOLD:
+        with (
+            click.progressbar(length=length, label="validating", file=sys.stderr) as validating,
+            click.progressbar(length=length, label="projecting", file=sys.stderr) as projecting,
+        ):
+            report = ledger.import_lines(
+                lines, dry_run=dry_run, progress=validating.update, project_progress=projecting.update
+            )
+    else:
+        report = ledger.import_lines(lines, dry_run=dry_run)
     if report.refused:
         print_refused(report)
         ctx.exit(BAD_INPUT)

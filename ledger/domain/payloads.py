@@ -253,7 +253,7 @@ class SupplementRequested(Payload):
 
 @event_type("case")
 class SupplementReceived(Payload):
-    pass
+    """No fields of its own: the open supplement request of its case is answered (SPEC §4)."""
 
 
 @event_type("case")

@@ -17,7 +17,7 @@ Anything that fails inside the transaction rolls all of it back, and nothing was
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import AbstractContextManager, ExitStack, suppress
 from typing import Any, Protocol
 
 from eventsourcing.persistence import StoredEvent
@@ -119,9 +119,8 @@ class AppendSession:
             stack.close()
             return
         try:
-            stack.__exit__(_Abandon, _Abandon(), None)
-        except _Abandon:
-            pass
+            with suppress(_Abandon):
+                stack.__exit__(_Abandon, _Abandon(), None)
         finally:
             self._recorder._signed().checkpoint = None
 

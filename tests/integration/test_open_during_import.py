@@ -74,8 +74,7 @@ def test_a_store_opens_and_answers_while_an_import_holds_the_events_tables_lock(
 
 
 def test_opening_one_store_does_not_wait_for_the_opening_of_another(postgres_url: str, clock: Any):
-    with Ledger(postgres_url, clock=clock):
-        pass
+    Ledger(postgres_url, clock=clock).close()  # the store, made
     other = StoreConfig.from_url(postgres_url.replace("?schema=", "?schema=o"))
     engine = create_engine(other.sqlalchemy_url())
     try:
