@@ -41,7 +41,7 @@ import threading
 import time
 import urllib.request
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -69,6 +69,7 @@ TARGETS: list[tuple[str, str, str, float, tuple[str, ...] | None]] = [
     ("verify --full peak RSS <= 500 MB", "steps.verify_full.peak_rss_mb", "<=", 500, None),
     ("store <= 700 bytes per event", "storage.bytes_per_event", "<=", 700, None),
     ("one-case history <= 0.5 s", "steps.history_one_case.wall_s", "<=", 0.5, None),
+    ("one registry event costs no more than a case event", "appends.registry_over_case", "<=", 1.0, None),
     ("case page (200 events) median <= 100 ms", "web.case_page.median_s", "<=", 0.1, None),
     ("dashboard (cold) median <= 1 s", "web.dashboard.cold.median_s", "<=", 1.0, None),
     ("API appends >= 300/s", "api.rate_per_s", ">=", 300, None),
@@ -315,6 +316,21 @@ class Bench:
         self.say(f"baselines: raw sqlite3 {b['raw_sqlite3']['events_per_s']:,.0f} ev/s,"
                  f" library save {b['library_save']['events_per_s']:,.0f} ev/s")
 
+    def appends(self, today: date) -> None:
+        """`ledger import` of one line of each kind (`append_lines`): the command's own time, the
+        catch-up of the read models included; a registry event should cost what a case event does."""
+        figures: dict[str, Any] = {}
+        for kind, line in append_lines(today).items():
+            path = self.workdir / f"append-{kind}.jsonl"
+            path.write_text(line + "\n", encoding="utf-8")
+            result = self.step(f"append_{kind}", ["import", str(path)], timeout=1800)
+            self.run["steps"].pop(f"append_{kind}", None)  # one event: no events/s of the workload's size
+            figures[f"{kind}_s"] = result["command_s"] if result else None
+            figures[f"{kind}_wall_s"] = result["wall_s"] if result else None
+        if figures.get("case_s") and figures.get("registry_s"):
+            figures["registry_over_case"] = round(figures["registry_s"] / figures["case_s"], 2)
+        self.run["appends"] = figures
+
     def web(self) -> None:
         out = self.logs / "web.out"
         requests, cold = (5, 2) if self.args.quick else (self.args.web_requests, self.args.web_cold)
@@ -407,6 +423,7 @@ class Bench:
         self.step("history_one_case", ["history", reference, "--format", "json"])
         self.step("verify", ["verify"])
         self.step("verify_full", ["verify", "--full"])
+        self.appends(today)
         size = self.store_bytes()
         self.run["storage"]["bytes_after_rebuild"] = size
         self.web()
@@ -439,6 +456,26 @@ class Bench:
             result["ratio_to_raw_sqlite3"] = round(result["events_per_s"] / raw, 5) if raw else None
             if raw_pg:
                 result["ratio_to_raw_postgres"] = round(result["events_per_s"] / raw_pg, 5)
+
+
+def append_lines(today: date) -> dict[str, str]:
+    """One event of each kind `appends` times, claimed an hour ago: a case event (a new case), a
+    registry event no case has read (a new official), and a calendar day declared a month ago
+    (every case whose working-day counts cover that day is judged again)."""
+    now = datetime.now(LOCAL_TZ).replace(microsecond=0)
+    at = (now - timedelta(hours=1)).isoformat()
+    day = today - timedelta(days=30)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return {
+        "case": json.dumps({"type": "CaseOpened", "case": f"BENCH-{now:%H%M%S}", "procedure": "JUDICIAL_RECORD",
+                            "title": "bench", "applicant": {"name": "bench", "kind": "citizen"},
+                            "by": "vp.clerk", "at": at}),
+        "registry": json.dumps({"type": "OfficialAppointed", "official": f"bench.{now:%H%M%S}", "name": "bench",
+                                "agency": "SXD", "role": "specialist", "at": at}),
+        "calendar_day": json.dumps({"type": "CalendarDayDeclared", "date": day.isoformat(), "working": False,
+                                    "reference": "bench", "at": at}),
+    }
 
 
 def judge_targets(run: dict[str, Any]) -> list[dict[str, Any]]:

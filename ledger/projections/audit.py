@@ -29,9 +29,7 @@ from ..rules.engine import registry_from
 from ..rules.violation import Judgement
 from .rows import case_rows, fact_row, record_from_row
 from .runner import CHUNK, READ_BATCH, Projections
-from .tables import case_files, consultation_files, facts, violation_rows
-
-CASE_TABLES = (case_files, consultation_files, violation_rows)
+from .tables import CASE_TABLES, facts
 
 
 def read_model_problems(log: EventLog, projections: Projections) -> list[str]:
@@ -62,11 +60,8 @@ def _case_rows_problems(session: Session) -> list[str]:
     for chunk in _cases(session):
         expected: dict[str, list[dict[str, Any]]] = {t.name: [] for t in CASE_TABLES}
         for ref, records in chunk:
-            case, consultations, violations = case_rows(ref, records, judgement)
-            if case is not None:
-                expected["case_files"].append(case)
-                expected["consultation_files"].extend(consultations)
-                expected["violation_rows"].extend(violations)
+            for table, rows in case_rows(ref, records, judgement).items():
+                expected[table.name].extend(rows)
         refs = [ref for ref, _ in chunk]
         for table in CASE_TABLES:
             counted[table.name] += len(expected[table.name])

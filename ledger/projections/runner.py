@@ -3,7 +3,8 @@
 A window is one transaction: the facts of up to `WINDOW` events (read and decoded `batch_size` at
 a time), then the rows and violations of every case they touched, each case folded and judged
 once, and the tracking record of the window's last position. A registry change (mandates, merges,
-calendar days) can change how any case is judged, so a window holding one recomputes every case.
+calendar days) also redoes the cases whose judgement read what it changes (`ledger.rules.reads`:
+each case's rows record the registry entries and the span of days it read), and no other.
 The same loop serves SQLite (polling), PostgreSQL and `ledger worker`; a rebuild is one window over
 the whole log. Every event is compared with the leaf sealed when it was appended before it is
 taken in, so no read model is ever built from altered bytes.
@@ -19,7 +20,7 @@ from typing import Any, cast
 
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, Tracking
 from eventsourcing.utils import Environment
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,12 +32,13 @@ from ..domain.registry import RegistryState
 from ..domain.schema import REGISTRY_TYPES
 from ..eventlog import EventLog
 from ..rules.engine import registry_from
+from ..rules.reads import changed_by
 from ..rules.violation import Judgement, Violation
 from .bulk import insert_rows
 from ..rules.scoring import ScoredCase
 from .rows import case_table_rows, fact_row, record_from_row, utc_text, violation_from_row
 from .scores import stored_scores
-from .tables import VIEW_TABLES, case_files, consultation_files, facts, violation_rows
+from .tables import CASE_TABLES, VIEW_TABLES, case_files, facts, registry_reads, violation_rows
 from .view import LedgerView
 
 #: Cases refreshed per SELECT … IN (…) and per bulk insert.
@@ -57,6 +59,9 @@ class _Window:
     #: Each touched case, with how many of the window's events are its (for progress bars).
     touched: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     registry_changed: bool = False
+    #: What the window's registry events change: registry entries, and declared calendar days.
+    registry_keys: set[str] = field(default_factory=set)
+    declared_days: set[date] = field(default_factory=set)
 
 
 class Projections:
@@ -156,7 +161,7 @@ class Projections:
                 if head.size != window.events:
                     raise CorruptEvent(None, f"the store's tree head (size {head.size}) is not the tree of its"
                                              f" {window.events} events: written outside the ledger")
-                self._refresh_every_case(session, self._registry_judgement(session), progress, fresh=True)
+                self._rebuild_cases(session, self._registry_judgement(session), progress)
                 if window.events:
                     self.view.record_tracking(session, Tracking(self.application_name, window.position))
         except (IntegrityError, SQLIntegrityError):
@@ -186,7 +191,12 @@ class Projections:
                     window.touched[record.case] += 1
                 else:
                     others += 1
-                    window.registry_changed |= record.type in REGISTRY_TYPES
+                    if record.type in REGISTRY_TYPES:
+                        window.registry_changed = True
+                        keys, day = changed_by(record.payload)
+                        window.registry_keys |= keys
+                        if day is not None:
+                            window.declared_days.add(day)
             window.position = notifications[-1].id
             window.events += len(records)
             if progress is not None and others:
@@ -230,15 +240,16 @@ class Projections:
         return window
 
     def _refresh(self, session: Session, window: _Window, progress: Callable[[int], None] | None) -> None:
-        """Redo the rows of the cases the window touched (of every case, after a registry change)."""
+        """Redo the rows of the cases the window touched, and of those whose judgement read what
+        its registry events change."""
         judgement = self._registry_judgement(session)
+        redo = set(window.touched)
         if window.registry_changed:
-            self._refresh_every_case(session, judgement, progress, touched=window.touched)
-            return
-        ordered = sorted(window.touched)
+            redo |= _dependents(session, window.registry_keys, window.declared_days)
+        ordered = sorted(redo)
         for start in range(0, len(ordered), CHUNK):
             refs = ordered[start : start + CHUNK]
-            for table in (case_files, consultation_files, violation_rows):
+            for table in CASE_TABLES:
                 session.execute(delete(table).where(table.c.case_ref.in_(refs)))
             query = select(facts).where(facts.c.case_ref.in_(refs)).order_by(facts.c.position)
             grouped: dict[str, list[EventRecord]] = defaultdict(list)
@@ -246,34 +257,29 @@ class Projections:
                 grouped[row.case_ref].append(record_from_row(row))
             _insert_case_rows(session, ((ref, grouped[ref]) for ref in refs), judgement)
             if progress is not None:
-                progress(sum(window.touched[ref] for ref in refs))
+                progress(sum(window.touched.get(ref, 0) for ref in refs))
 
-    def _refresh_every_case(self, session: Session, judgement: Judgement, progress: Callable[[int], None] | None,
-                            *, touched: dict[str, int] | None = None, fresh: bool = False) -> None:
-        """Redo every case's rows, reading the facts once in (case, position) order, CHUNK cases
-        at a time. `fresh`: the case tables are empty already (a rebuild)."""
-        if not fresh:
-            for table in (case_files, consultation_files, violation_rows):
-                session.execute(delete(table))
+    def _rebuild_cases(self, session: Session, judgement: Judgement, progress: Callable[[int], None] | None) -> None:
+        """Make every case's rows (the case tables are empty: a rebuild), reading the facts once
+        in (case, position) order, CHUNK cases at a time."""
         query = (select(facts).where(facts.c.case_ref.is_not(None))
                  .order_by(facts.c.case_ref, facts.c.position).execution_options(yield_per=READ_BATCH))
         pending: list[tuple[str, list[EventRecord]]] = []
         for row in session.execute(query):
             if not pending or pending[-1][0] != row.case_ref:
                 if len(pending) == CHUNK:
-                    self._flush_cases(session, pending, judgement, progress, touched)
+                    self._flush_cases(session, pending, judgement, progress)
                     pending = []
                 pending.append((row.case_ref, []))
             pending[-1][1].append(record_from_row(row))
-        self._flush_cases(session, pending, judgement, progress, touched)
+        self._flush_cases(session, pending, judgement, progress)
 
     @staticmethod
     def _flush_cases(session: Session, cases: list[tuple[str, list[EventRecord]]], judgement: Judgement,
-                     progress: Callable[[int], None] | None, touched: dict[str, int] | None) -> None:
+                     progress: Callable[[int], None] | None) -> None:
         _insert_case_rows(session, cases, judgement)
         if progress is not None:
-            progress(sum(touched.get(ref, 0) for ref, _ in cases) if touched is not None
-                     else sum(len(records) for _, records in cases))
+            progress(sum(len(records) for _, records in cases))
 
     def _registry_judgement(self, session: Session) -> Judgement:
         """The registry and its working calendar, made again only when the registry changed (a
@@ -363,11 +369,27 @@ class Projections:
         """Every read-model row, in a stable order (to compare a rebuild with incremental updates)."""
         result: dict[str, list[tuple[Any, ...]]] = {}
         with self.view.transaction(commit=False) as session:
-            for table in (facts, case_files, consultation_files, violation_rows):
+            for table in VIEW_TABLES:
                 columns = [c for c in table.columns if c.name != "id"]
                 rows = session.execute(select(*columns)).all()
                 result[table.name] = sorted((tuple(row) for row in rows), key=repr)
         return result
+
+
+def _dependents(session: Session, keys: set[str], days: set[date]) -> set[str]:
+    """The cases whose stored judgement read one of these registry entries, or counted working
+    days over one of these days."""
+    found: set[str] = set()
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), CHUNK):
+        query = select(registry_reads.c.case_ref).where(registry_reads.c.read.in_(ordered[start : start + CHUNK]))
+        found.update(session.execute(query).scalars())
+    spans = sorted(days)
+    for start in range(0, len(spans), 50):
+        covering = [(case_files.c.calendar_from <= day) & (case_files.c.calendar_to >= day)
+                    for day in spans[start : start + 50]]
+        found.update(session.execute(select(case_files.c.case_ref).where(or_(*covering))).scalars())
+    return found
 
 
 def _insert_case_rows(session: Session, cases: Iterable[tuple[str, list[EventRecord]]], judgement: Judgement) -> None:

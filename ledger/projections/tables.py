@@ -7,6 +7,9 @@ are the schema's business (it refuses over-long identifiers), never a database's
 - `violation_rows`: each case's violations judged with every open obligation left open; an open
   row is late on day A when `wd(late_after, A] >= 1`, so the default report computes open-item
   lateness from stored due dates.
+- `registry_reads`: each registry entry a case's judgement read (`ledger.rules.reads`), and in
+  `case_files` the span of days its working-day arithmetic covered: a registry event re-judges
+  only the cases that read what it changes.
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ case_files = Table(
     Column("score_lead_agency", Text),
     Column("score_lead_official", Text),
     Column("due_now", Date),
+    # The days the case's working-day arithmetic covered (a declared calendar day inside re-judges it).
+    Column("calendar_from", Date),
+    Column("calendar_to", Date),
 )
 
 consultation_files = Table(
@@ -91,4 +97,13 @@ violation_rows = Table(
     Column("details", Text, nullable=False),
 )
 
-VIEW_TABLES = (facts, case_files, consultation_files, violation_rows)
+registry_reads = Table(
+    "registry_reads",
+    metadata,
+    Column("case_ref", Text, primary_key=True),
+    Column("read", Text, primary_key=True, index=True),  # `agency:SXD`, `official:sxd.nva`, `procedure:P`
+)
+
+#: The rows that belong to a case, redone together whenever the case is.
+CASE_TABLES = (case_files, consultation_files, violation_rows, registry_reads)
+VIEW_TABLES = (facts, *CASE_TABLES)
