@@ -26,16 +26,21 @@ def leaf_bytes(topic: str, originator_id: UUID, version: int, state: bytes) -> b
 def raw_leaf(raw: Any) -> bytes:
     """The leaf of a stored row (position, originator_id text, version, topic, state); a row whose
     id no longer parses gets a leaf no real event can have, so the damage shows where it is."""
+    return raw_leaf_checked(raw)[0]
+
+
+def raw_leaf_checked(raw: Any) -> tuple[bytes, bool]:
+    """`raw_leaf`, and whether the row's aggregate id parsed (verify names a row whose did not)."""
     try:
-        originator = UUID(raw.originator_id)
+        originator, parsed = UUID(raw.originator_id), True
     except (ValueError, TypeError, AttributeError):
-        originator = UUID(int=0)
+        originator, parsed = UUID(int=0), False
     try:
         state = raw.state.encode() if isinstance(raw.state, str) else bytes(raw.state)
-        return leaf_hash(leaf_bytes(str(raw.topic), originator, int(raw.version), state))
+        return leaf_hash(leaf_bytes(str(raw.topic), originator, int(raw.version), state)), parsed
     except (TypeError, ValueError, OverflowError, struct.error):
         # A row whose columns were changed to another type: a leaf no real event can have.
-        return leaf_hash(b"damaged row " + repr(tuple(raw)).encode("utf-8", "replace"))
+        return leaf_hash(b"damaged row " + repr(tuple(raw)).encode("utf-8", "replace")), parsed
 
 
 def leaf_hash(data: bytes) -> bytes:

@@ -28,7 +28,8 @@ from ..eventlog import EventLog
 from ..rules.engine import registry_from
 from ..rules.violation import Judgement
 from .rows import case_rows, fact_row, record_from_row
-from .runner import CHUNK, READ_BATCH, Projections
+from .runner import CHUNK, Projections
+from .stored import READ_BATCH
 from .tables import CASE_TABLES, facts
 
 
@@ -81,12 +82,13 @@ def _cases(session: Session) -> Iterator[list[tuple[str, list[EventRecord]]]]:
              .execution_options(yield_per=READ_BATCH))
     pending: list[tuple[str, list[EventRecord]]] = []
     for row in session.execute(query):
-        if not pending or pending[-1][0] != row.case_ref:
+        record = record_from_row(row)
+        if not pending or pending[-1][0] != record.case:
             if len(pending) == CHUNK:
                 yield pending
                 pending = []
-            pending.append((row.case_ref, []))
-        pending[-1][1].append(record_from_row(row))
+            pending.append((record.case or "", []))
+        pending[-1][1].append(record)
     if pending:
         yield pending
 

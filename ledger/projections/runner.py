@@ -13,10 +13,10 @@ taken in, so no read model is ever built from altered bytes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, cast
+from datetime import date
+from typing import cast
 
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, Tracking
 from eventsourcing.utils import Environment
@@ -33,12 +33,11 @@ from ..domain.schema import REGISTRY_TYPES
 from ..eventlog import EventLog
 from ..rules.engine import registry_from
 from ..rules.reads import changed_by
-from ..rules.violation import Judgement, Violation
+from ..rules.violation import Judgement
 from .bulk import insert_rows
-from ..rules.scoring import ScoredCase
-from .rows import case_table_rows, fact_row, record_from_row, utc_text, violation_from_row
-from .scores import stored_scores
-from .tables import CASE_TABLES, VIEW_TABLES, case_files, facts, registry_reads, violation_rows
+from .rows import case_table_rows, fact_row, record_from_row
+from .stored import READ_BATCH, StoredReads
+from .tables import CASE_TABLES, VIEW_TABLES, case_files, facts, registry_reads
 from .view import LedgerView
 
 #: Cases refreshed per SELECT … IN (…) and per bulk insert.
@@ -46,8 +45,6 @@ CHUNK = 500
 #: Events per catch-up transaction: large enough that a case spread over a long import is folded
 #: a few times, not once per batch; the memory it costs is one set of case references.
 WINDOW = 100_000
-#: Rows a read of the facts buffers at a time (its memory: about this many rows).
-READ_BATCH = 5000
 
 
 @dataclass
@@ -64,7 +61,7 @@ class _Window:
     declared_days: set[date] = field(default_factory=set)
 
 
-class Projections:
+class Projections(StoredReads):
     """The ledger's read models and the loop that feeds them."""
 
     application_name = "Ledger"
@@ -80,7 +77,7 @@ class Projections:
         if isinstance(engine, Engine) and engine.dialect.name == "postgresql":
             # eventsourcing-sqlalchemy makes its engine without `pool_pre_ping`: turn it on, so that
             # after a PostgreSQL restart a dead pooled connection is replaced, not handed out.
-            engine.pool._pre_ping = True  # noqa: SLF001
+            engine.pool._pre_ping = True
         # The registry folded from the facts, and the last registry position it includes. Another
         # process may append registry events, so the position is checked against the facts on
         # every batch (an index look-up) rather than trusted.
@@ -226,7 +223,8 @@ class Projections:
         refs = sorted(window.touched)
         if refs:
             for row in session.execute(select(facts).where(facts.c.case_ref.in_(refs)).order_by(facts.c.position)):
-                grouped[row.case_ref].append(record_from_row(row))
+                record = record_from_row(row)
+                grouped[record.case or ""].append(record)
         for record in records:  # after every stored fact: the window follows the tracked position
             if record.case is not None:
                 grouped[record.case].append(record)
@@ -254,7 +252,8 @@ class Projections:
             query = select(facts).where(facts.c.case_ref.in_(refs)).order_by(facts.c.position)
             grouped: dict[str, list[EventRecord]] = defaultdict(list)
             for row in session.execute(query):
-                grouped[row.case_ref].append(record_from_row(row))
+                record = record_from_row(row)
+                grouped[record.case or ""].append(record)
             _insert_case_rows(session, ((ref, grouped[ref]) for ref in refs), judgement)
             if progress is not None:
                 progress(sum(window.touched.get(ref, 0) for ref in refs))
@@ -266,12 +265,13 @@ class Projections:
                  .order_by(facts.c.case_ref, facts.c.position).execution_options(yield_per=READ_BATCH))
         pending: list[tuple[str, list[EventRecord]]] = []
         for row in session.execute(query):
-            if not pending or pending[-1][0] != row.case_ref:
+            record = record_from_row(row)
+            if not pending or pending[-1][0] != record.case:
                 if len(pending) == CHUNK:
                     self._flush_cases(session, pending, judgement, progress)
                     pending = []
-                pending.append((row.case_ref, []))
-            pending[-1][1].append(record_from_row(row))
+                pending.append((record.case or "", []))
+            pending[-1][1].append(record)
         self._flush_cases(session, pending, judgement, progress)
 
     @staticmethod
@@ -305,75 +305,6 @@ class Projections:
             self._registry = registry_from(records)
             self._registry_position = records[-1].position if records else 0
         return self._registry
-
-
-    # --- reading ------------------------------------------------------------------------------
-
-    def facts(self, *, as_of: date | None = None, known_at: datetime | None = None,
-              non_case_only: bool = False, limit: int | None = None,
-              cases: list[str] | None = None) -> Iterator[EventRecord]:
-        """Stored facts in log order, filtered by as-of (claimed date) and known-at (recorded);
-        `limit` keeps the first so many events of the log (a checkpoint's)."""
-        query = select(facts).order_by(facts.c.position)
-        if limit is not None:
-            query = query.limit(limit)
-        if as_of is not None:
-            query = query.where(facts.c.at_date <= as_of)
-        if known_at is not None:
-            query = query.where(facts.c.recorded_utc <= utc_text(known_at))
-        if non_case_only:
-            query = query.where(facts.c.case_ref.is_(None))
-        if cases is not None:
-            query = query.where(facts.c.case_ref.in_(cases))
-        with self.view.transaction(commit=False) as session:
-            for row in session.execute(query.execution_options(yield_per=READ_BATCH)):
-                yield record_from_row(row)
-
-    def stored_scores(self, end: date) -> tuple[list[ScoredCase], set[str]] | None:
-        """The cases as the scorecard counts them as of `end` (today), and those to fold (`.scores`)."""
-        with self.view.transaction(commit=False) as session:
-            return stored_scores(session, end)
-
-    def case_facts(self, *, as_of: date | None = None, known_at: datetime | None = None) -> Iterator[list[EventRecord]]:
-        """Each case's stored facts (log order) visible as of / known at, one case at a time."""
-        query = select(facts).where(facts.c.case_ref.is_not(None)).order_by(facts.c.case_ref, facts.c.position)
-        if as_of is not None:
-            query = query.where(facts.c.at_date <= as_of)
-        if known_at is not None:
-            query = query.where(facts.c.recorded_utc <= utc_text(known_at))
-        with self.view.transaction(commit=False) as session:
-            case: list[EventRecord] = []
-            for row in session.execute(query.execution_options(yield_per=READ_BATCH)):
-                if case and case[0].case != row.case_ref:
-                    yield case
-                    case = []
-                case.append(record_from_row(row))
-            if case:
-                yield case
-
-    def paused_cases(self) -> list[str]:
-        """The cases whose supplement pause is open (their due date moves with the day judged on)."""
-        with self.view.transaction(commit=False) as session:
-            return list(session.execute(select(case_files.c.case_ref).where(case_files.c.status == "paused")).scalars())
-
-    def case_count(self) -> int:
-        with self.view.transaction(commit=False) as session:
-            return len(session.execute(select(case_files.c.case_ref)).all())
-
-    def open_and_closed_violations(self) -> list[Violation]:
-        """Every stored case violation; open ones still carry the date after which they are late."""
-        with self.view.transaction(commit=False) as session:
-            return [violation_from_row(row) for row in session.execute(select(violation_rows))]
-
-    def table_rows(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every read-model row, in a stable order (to compare a rebuild with incremental updates)."""
-        result: dict[str, list[tuple[Any, ...]]] = {}
-        with self.view.transaction(commit=False) as session:
-            for table in VIEW_TABLES:
-                columns = [c for c in table.columns if c.name != "id"]
-                rows = session.execute(select(*columns)).all()
-                result[table.name] = sorted((tuple(row) for row in rows), key=repr)
-        return result
 
 
 def _dependents(session: Session, keys: set[str], days: set[date]) -> set[str]:

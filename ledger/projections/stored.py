@@ -1,0 +1,94 @@
+"""The read models as stored: facts filtered by as-of / known-at, each case's facts, the scorecard's
+stored view, every row (a mixin of `Projections`, which owns the view and keeps it current)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ..domain.records import EventRecord
+from ..rules.scoring import ScoredCase
+from ..rules.violation import Violation
+from .rows import record_from_row, utc_text, violation_from_row
+from .scores import stored_scores
+from .tables import VIEW_TABLES, case_files, facts, violation_rows
+from .view import LedgerView
+
+#: Rows a read of the facts buffers at a time (its memory: about this many rows).
+READ_BATCH = 5000
+
+
+class StoredReads:
+    """Queries over the read models; each in a read transaction of its own."""
+
+    view: LedgerView
+
+    def facts(self, *, as_of: date | None = None, known_at: datetime | None = None,
+              non_case_only: bool = False, limit: int | None = None,
+              cases: list[str] | None = None) -> Iterator[EventRecord]:
+        """Stored facts in log order, filtered by as-of (claimed date) and known-at (recorded);
+        `limit` keeps the first so many events of the log (a checkpoint's)."""
+        query = select(facts).order_by(facts.c.position)
+        if limit is not None:
+            query = query.limit(limit)
+        if as_of is not None:
+            query = query.where(facts.c.at_date <= as_of)
+        if known_at is not None:
+            query = query.where(facts.c.recorded_utc <= utc_text(known_at))
+        if non_case_only:
+            query = query.where(facts.c.case_ref.is_(None))
+        if cases is not None:
+            query = query.where(facts.c.case_ref.in_(cases))
+        with self.view.transaction(commit=False) as session:
+            for row in session.execute(query.execution_options(yield_per=READ_BATCH)):
+                yield record_from_row(row)
+
+    def stored_scores(self, end: date) -> tuple[list[ScoredCase], set[str]] | None:
+        """The cases as the scorecard counts them as of `end` (today), and those to fold (`.scores`)."""
+        with self.view.transaction(commit=False) as session:
+            return stored_scores(session, end)
+
+    def case_facts(self, *, as_of: date | None = None, known_at: datetime | None = None) -> Iterator[list[EventRecord]]:
+        """Each case's stored facts (log order) visible as of / known at, one case at a time."""
+        query = select(facts).where(facts.c.case_ref.is_not(None)).order_by(facts.c.case_ref, facts.c.position)
+        if as_of is not None:
+            query = query.where(facts.c.at_date <= as_of)
+        if known_at is not None:
+            query = query.where(facts.c.recorded_utc <= utc_text(known_at))
+        with self.view.transaction(commit=False) as session:
+            case: list[EventRecord] = []
+            for row in session.execute(query.execution_options(yield_per=READ_BATCH)):
+                record = record_from_row(row)
+                if case and case[0].case != record.case:
+                    yield case
+                    case = []
+                case.append(record)
+            if case:
+                yield case
+
+    def paused_cases(self) -> list[str]:
+        """The cases whose supplement pause is open (their due date moves with the day judged on)."""
+        with self.view.transaction(commit=False) as session:
+            return list(session.execute(select(case_files.c.case_ref).where(case_files.c.status == "paused")).scalars())
+
+    def case_count(self) -> int:
+        with self.view.transaction(commit=False) as session:
+            return len(session.execute(select(case_files.c.case_ref)).all())
+
+    def open_and_closed_violations(self) -> list[Violation]:
+        """Every stored case violation; open ones still carry the date after which they are late."""
+        with self.view.transaction(commit=False) as session:
+            return [violation_from_row(row) for row in session.execute(select(violation_rows))]
+
+    def table_rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every read-model row, in a stable order (to compare a rebuild with incremental updates)."""
+        result: dict[str, list[tuple[Any, ...]]] = {}
+        with self.view.transaction(commit=False) as session:
+            for table in VIEW_TABLES:
+                columns = [c for c in table.columns if c.name != "id"]
+                rows = session.execute(select(*columns)).all()
+                result[table.name] = sorted((tuple(row) for row in rows), key=repr)
+        return result
