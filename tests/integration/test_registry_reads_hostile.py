@@ -200,22 +200,31 @@ def test_registry_and_case_events_in_one_import_file_then_several_registry_event
     _matches_rebuild(city)
 
 
-def test_an_official_named_before_they_were_appointed(city: Ledger) -> None:
+def test_an_official_named_before_appointment_then_a_backdated_transfer_and_a_mixed_append(city: Ledger) -> None:
     city.append(_case("HCM-2024-7003", "2024-07-01", to="STP"), source="import")
     designation = {"type": "ConsultationHandlerDesignated", "case": "HCM-2024-7003", "consultation": "C1",
-                   "official": "stp.future", "by": "stp.head", "at": _at("2024-07-02")}
-    try:
-        city.append(designation, source="import")
-    except Refused:
-        pytest.skip("the ledger refuses a handler not yet appointed")
+                   "official": "stp.future", "by": "stp.head", "at": _at("2024-07-03", 14)}
+    with pytest.raises(Refused):  # a handler not yet appointed is refused, so no case names one early
+        city.append({**designation, "at": _at("2024-07-02")}, source="import")
     _append_each(city, [
         {"type": "OfficialAppointed", "official": "stp.future", "name": "F", "agency": "STP", "role": "specialist",
          "at": _at("2024-07-03")},
+        designation,
         {"type": "ConsultationAnswered", "case": "HCM-2024-7003", "consultation": "C1", "position": "agree",
          "reasoning": "R", "domains": ["notary"], "by": "stp.future", "at": _at("2024-07-04")},
-        {"type": "OfficialTransferred", "official": "stp.future", "agency": "SYT", "role": "specialist",
-         "at": _at("2024-07-03", 12)},
     ])
+    before = city.projections.table_rows()
+    _append_each(city, [
+        {"type": "OfficialTransferred", "official": "stp.future", "agency": "SYT", "role": "specialist",
+         "at": _at("2024-07-03", 12)},  # between the appointment and the designation: the answer is SYT's
+        {"type": "OfficialDeparted", "official": "stp.future", "at": _at("2024-07-04", 12)},
+    ])
+    assert _matches_rebuild(city)["violation_rows"] != before["violation_rows"]
+    city.append([{"type": "CaseResolved", "case": "HCM-2024-7003", "outcome": "answered", "by": "sxd.nva",
+                  "at": _at("2024-07-08")},
+                 {"type": "AgencyMandateChanged", "agency": "SYT", "mandate": ["health", "notary"], "at": EARLY}],
+                source="import")  # one append, one window: a case event and a registry event
+    _full_ok(city)
     _matches_rebuild(city)
 
 
