@@ -19,15 +19,20 @@ class LedgerView(SQLAlchemyTrackingRecorder):
         self.tables.extend(VIEW_TABLES)
 
     def create_table(self) -> None:
-        """Create the tables; read models made by an older version, which lack a column this one
-        writes, are dropped and made again empty (with no tracked position), so the next
-        catch-up rebuilds them from the log: they hold nothing the log does not."""
-        super().create_table()
+        """Create the tables; read models made by an older version, which lack a table or a column
+        this one writes, are dropped and made again empty (with no tracked position), so the next
+        catch-up rebuilds them from the log: they hold nothing the log does not. Checked before
+        anything is created: a missing table made here, empty, beside the old ones would pass for
+        complete (a store missing `registry_reads` would never re-judge a case on a registry event)."""
         engine = self.datastore.engine
         assert isinstance(engine, Engine)
         inspector = inspect(engine)
-        if all({c.name for c in table.columns} <= {c["name"] for c in inspector.get_columns(table.name)}
-               for table in VIEW_TABLES):
+        present = [table for table in VIEW_TABLES if inspector.has_table(table.name)]
+        outdated = bool(present) and (len(present) < len(VIEW_TABLES) or not all(
+            {c.name for c in table.columns} <= {c["name"] for c in inspector.get_columns(table.name)}
+            for table in present))
+        super().create_table()
+        if not outdated:
             return
         with engine.begin() as connection:
             for table in reversed(VIEW_TABLES):

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import random
 import threading
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, insert, text, update
@@ -22,7 +23,7 @@ from ledger.projections import runner
 from ledger.projections.tables import case_files, registry_reads
 from tests.conftest import REPO
 
-NOW = datetime(2025, 3, 14, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 14, 3, 0, tzinfo=UTC)
 EARLY = "2024-01-05T08:00:00+07:00"
 REGISTRY = [json.loads(line) for line in DEFAULT_REGISTRY.read_text(encoding="utf-8").splitlines()]
 AGENCIES = [e["agency"] for e in REGISTRY if e["type"] == "AgencyRegistered"]
@@ -325,6 +326,8 @@ def _old_store(url: str, statements: list[str]) -> None:
 
 
 OLD_VERSIONS = {
+    "predecessor": ["ALTER TABLE case_files DROP COLUMN calendar_from", "ALTER TABLE case_files DROP COLUMN calendar_to",
+                    "DROP TABLE registry_reads"],
     "no-calendar-span": ["ALTER TABLE case_files DROP COLUMN calendar_from", "ALTER TABLE case_files DROP COLUMN calendar_to"],
     "no-calendar-to": ["ALTER TABLE case_files DROP COLUMN calendar_to"],
     "no-registry-reads-table": ["DROP TABLE registry_reads"],
