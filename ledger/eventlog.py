@@ -179,8 +179,9 @@ class EventLog:
         raws = self.recorder.select_events_raw(aggregate_id)
         if not raws:
             return []
-        sealed = {p: leaf for p, _, leaf in self.recorder.stored_leaves(after=min(r.position for r in raws) - 1,
-                                                                           upto=max(r.position for r in raws))}
+        # Only this stream's leaves: a range from its first to its last event would read every leaf
+        # between (the registry's first and latest events span the whole log).
+        sealed = {p: leaf for p, _, leaf in self.recorder.stored_leaves_at([r.position for r in raws])}
         records = []
         for expected, raw in enumerate(raws, start=1):
             if raw.version != expected:

@@ -103,6 +103,9 @@ class LedgerRecorder(Protocol):
     def stored_leaves(self, after: int = 0, upto: int | None = None) -> list[tuple[int, int, str]]:
         """(position, leaf index, leaf hash) written at append time, in log order."""
 
+    def stored_leaves_at(self, positions: Sequence[int]) -> list[tuple[int, int, str]]:
+        """The stored leaves of these positions only (one stream's events, spread over the log)."""
+
     def tree_head(self) -> TreeHead:
         """The head of the tree as last appended."""
 
@@ -276,6 +279,17 @@ class _SealMixin:
     def _checkpoint_rows(self, cursor: Any) -> list[Checkpoint]:
         cursor.execute(self._sql("SELECT size, root, time, public_key, signature FROM {p}checkpoints ORDER BY size"))
         return [Checkpoint(int(r[0]), r[1], r[2], r[3], r[4]) for r in cursor.fetchall()]
+
+    def _leaf_rows_at(self, cursor: Any, positions: Sequence[int]) -> list[tuple[int, int, str]]:
+        rows: list[tuple[int, int, str]] = []
+        wanted = sorted(set(positions))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join([self._m] * len(chunk))
+            cursor.execute(self._sql("SELECT position, leaf_index, leaf_hash FROM {p}ledger_leaves WHERE position IN ("
+                                     + marks + ")"), tuple(chunk))
+            rows.extend((int(r[0]), int(r[1]), r[2]) for r in cursor.fetchall())
+        return sorted(rows)
 
     def _leaf_rows(self, cursor: Any, after: int, upto: int | None) -> list[tuple[int, int, str]]:
         query = "SELECT position, leaf_index, leaf_hash FROM {p}ledger_leaves WHERE position > {m}"

@@ -151,6 +151,11 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
             curs.row_factory = _tuples
             return self._leaf_rows(curs, after, upto)
 
+    def stored_leaves_at(self, positions: Sequence[int]) -> list[tuple[int, int, str]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.row_factory = _tuples
+            return self._leaf_rows_at(curs, positions)
+
     def tree_head(self) -> TreeHead:
         rows = self._cursor_rows(self._sql("SELECT size, position, frontier FROM {p}ledger_tree WHERE id = 1"))
         return TreeHead.from_row(rows[0]["size"], rows[0]["position"], rows[0]["frontier"]) if rows else TreeHead()

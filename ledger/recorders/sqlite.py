@@ -138,6 +138,10 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             return self._leaf_rows(c, after, upto)
 
+    def stored_leaves_at(self, positions: Sequence[int]) -> list[tuple[int, int, str]]:
+        with self.datastore.transaction(commit=False) as c:
+            return self._leaf_rows_at(c, positions)
+
     def tree_head(self) -> TreeHead:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT size, position, frontier FROM ledger_tree WHERE id = 1")
