@@ -112,7 +112,12 @@ class Reader:
         return registry.state
 
     def registry_as_of(self, as_of: date | None = None, known_at: datetime | None = None) -> RegistryState:
-        """The registry folded from its events visible at as-of / known-at."""
+        """The registry folded from its events visible at as-of / known-at. Refuses a log with events
+        deleted: the registry's last event deleted leaves no gap in its stream."""
+        self._log.check_nothing_deleted()
+        return self._registry_folded(as_of, known_at)
+
+    def _registry_folded(self, as_of: date | None, known_at: datetime | None) -> RegistryState:
         state = RegistryState()
         for record in filter_records(self._log.stream_records(REGISTRY_ID), as_of, known_at):
             state.apply(record.payload, record.at)
@@ -126,7 +131,7 @@ class Reader:
             raise UnknownReference(code="unknown_case", params={"case": repr(case)}, field="case")
         self._log.check_nothing_deleted()
         records = filter_records(all_records, as_of, known_at)
-        registry = self.registry_as_of(as_of, known_at)
+        registry = self._registry_folded(as_of, known_at)  # nothing deleted: checked just above
         return CaseAsSeen(records, registry, WorkingCalendar(registry.calendar_overrides()),
                           hidden=len(all_records) - len(records))
 

@@ -30,14 +30,21 @@ def raw_leaf(raw: Any) -> bytes:
 
 
 def raw_leaf_checked(raw: Any) -> tuple[bytes, bool]:
-    """`raw_leaf`, and whether the row's aggregate id parsed (verify names a row whose did not)."""
+    """`raw_leaf`, and whether the row's aggregate id is an id as the stores write it (verify names
+    a row whose is not). Only the stores' own spellings count — 32 hex digits (SQLite's text) or the
+    dashed form (PostgreSQL's uuid) — since another spelling of the same id (upper case, braces, a
+    URN) would hash to the same leaf while the stream's look-up, by its exact text, no longer finds
+    the event: the case would read as shorter with every leaf intact."""
     try:
-        originator, parsed = UUID(raw.originator_id), True
+        originator = UUID(raw.originator_id)
+        parsed = raw.originator_id in (originator.hex, str(originator))
     except (ValueError, TypeError, AttributeError):
         originator, parsed = UUID(int=0), False
     try:
+        if not parsed or type(raw.version) is not int:  # a version of 8.5 would truncate to 8's leaf
+            raise ValueError("not a row as the ledger writes it")
         state = raw.state.encode() if isinstance(raw.state, str) else bytes(raw.state)
-        return leaf_hash(leaf_bytes(str(raw.topic), originator, int(raw.version), state)), parsed
+        return leaf_hash(leaf_bytes(str(raw.topic), originator, raw.version, state)), parsed
     except (TypeError, ValueError, OverflowError, struct.error):
         # A row whose columns were changed to another type: a leaf no real event can have.
         return leaf_hash(b"damaged row " + repr(tuple(raw)).encode("utf-8", "replace")), parsed

@@ -117,7 +117,7 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
             if not rows:
                 return
             for row in rows:
-                yield RawEvent(row[0], str(row[1]), row[2], str(row[3]), _blob(row[4]))
+                yield RawEvent(row[0], _stored_id(row[1]), row[2], str(row[3]), _blob(row[4]))
             after = rows[-1][0]
 
     def count_events(self) -> int:
@@ -132,7 +132,7 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
                 " WHERE originator_id=? ORDER BY originator_version",
                 (originator_id.hex,),
             )
-            return [RawEvent(r[0], str(r[1]), r[2], str(r[3]), _blob(r[4])) for r in c.fetchall()]
+            return [RawEvent(r[0], _stored_id(r[1]), r[2], str(r[3]), _blob(r[4])) for r in c.fetchall()]
 
     def stored_leaves(self, after: int = 0, upto: int | None = None) -> list[tuple[int, int, str]]:
         with self.datastore.transaction(commit=False) as c:
@@ -158,7 +158,7 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
             " WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
             (after, upto),
         )
-        return [RawEvent(r[0], str(r[1]), r[2], str(r[3]), _blob(r[4])) for r in cursor.fetchall()]
+        return [RawEvent(r[0], _stored_id(r[1]), r[2], str(r[3]), _blob(r[4])) for r in cursor.fetchall()]
 
     @contextmanager
     def _read_cursor(self) -> Iterator[Any]:
@@ -173,3 +173,9 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
             yield c
 
 
+def _stored_id(value: Any) -> str:
+    """An aggregate id as read: SQLite's are the 32 hex digits the library writes (`UUID.hex`); any
+    other text (the dashed form included, which the leaf alone would accept) is marked so that it
+    no longer parses, and `verify` names the row."""
+    text = str(value)
+    return text if isinstance(value, str) and len(text) == 32 else f"not as SQLite stores ids: {text}"
