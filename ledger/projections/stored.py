@@ -25,6 +25,7 @@ class StoredReads:
     """Queries over the read models; each in a read transaction of its own."""
 
     view: LedgerView
+    application_name = "Ledger"  # the name of the read models' tracking records
 
     def facts(self, *, as_of: date | None = None, known_at: datetime | None = None,
               non_case_only: bool = False, limit: int | None = None,
@@ -68,6 +69,14 @@ class StoredReads:
                 case.append(record)
             if case:
                 yield case
+
+    def case_positions(self, case: str) -> tuple[int, list[int]]:
+        """The tracked position, and the log positions of the case's facts taken in up to it (one
+        read transaction, so the two agree)."""
+        with self.view.transaction(commit=False) as session:
+            tracked = self.view.max_tracking_id(self.application_name) or 0
+            query = select(facts.c.position).where(facts.c.case_ref == case).order_by(facts.c.position)
+            return tracked, [p for p in session.execute(query).scalars() if p <= tracked]
 
     def paused_cases(self) -> list[str]:
         """The cases whose supplement pause is open (their due date moves with the day judged on)."""
