@@ -62,9 +62,7 @@ class _Window:
 
 
 class Projections(StoredReads):
-    """The ledger's read models and the loop that feeds them."""
-
-    application_name = "Ledger"
+    """The ledger's read models and the loop that feeds them (`application_name`: `StoredReads`'s)."""
 
     def __init__(self, log: EventLog, sqlalchemy_url: str) -> None:
         self._log = log

@@ -32,6 +32,7 @@ from ledger.projections.tables import VIEW_TABLES
 from ledger.verification import _recorded_time
 from tests.conftest import EXAMPLES, FakeClock
 from tests.integration.test_integrity import raw_sql
+from tests.integration.test_recorded_time import json_recorded_time
 
 WORKED = (EXAMPLES / "national-day-2024.jsonl").read_text(encoding="utf-8").splitlines()
 CASE = "HCM-2024-0901"  # positions 11..18 of the worked example; the registry is 1..10
@@ -205,13 +206,6 @@ LIBRARY = (b'{"timestamp":{"_type_":"datetime_iso","_data_":"2024-12-20T03:00:00
 BACKDATED = b'{"_type_":"datetime_iso","_data_":"2024-12-02T03:00:00+00:00"}'
 
 
-def _by_json(state: bytes) -> datetime | None:
-    try:
-        return datetime.fromisoformat(json.loads(state)["timestamp"]["_data_"])
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
 @pytest.mark.parametrize("state", [
     LIBRARY[:-1] + b',"timestamp" :' + BACKDATED + b"}",  # a second key, a space before its colon
     LIBRARY[:-1] + b',"timestamp"\n:' + BACKDATED + b"}",
@@ -222,7 +216,7 @@ def _by_json(state: bytes) -> datetime | None:
 def test_the_fast_recorded_time_is_the_one_json_gives(state: bytes) -> None:
     """Was a hole: the fast path reads the first `_data_` whenever `"timestamp":` occurs once as bytes;
     JSON keys may be escaped or followed by a space, and the last duplicate wins."""
-    assert _recorded_time(state) == _by_json(state)
+    assert _recorded_time(state) == json_recorded_time(state)
 
 
 @pytest.mark.parametrize("crafted", [False, True], ids=["honest-clock", "duplicate-key"])

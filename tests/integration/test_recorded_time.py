@@ -15,7 +15,7 @@ LIBRARY = (b'{"timestamp":{"_type_":"datetime_iso","_data_":"2024-03-05T02:00:00
            b'"at":{"_type_":"datetime_iso","_data_":"2024-03-05T09:00:00+07:00"},"fields":{"x":1}}')
 
 
-def _by_json(state: bytes) -> datetime | None:
+def json_recorded_time(state: bytes) -> datetime | None:
     try:
         return datetime.fromisoformat(json.loads(state)["timestamp"]["_data_"])
     except (ValueError, KeyError, TypeError):
@@ -35,7 +35,7 @@ def _by_json(state: bytes) -> datetime | None:
     b'{"timestamp":{"_type_":"datetime_iso","_data_":"2024-03-05T02:00:00+00:00',
 ])
 def test_the_recorded_time_is_the_one_the_librarys_json_decoding_gives(state: bytes) -> None:
-    assert _recorded_time(state) == _by_json(state)
+    assert _recorded_time(state) == json_recorded_time(state)
 
 
 def test_a_state_as_the_library_writes_it_gives_its_time() -> None:
