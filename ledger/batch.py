@@ -10,7 +10,6 @@ a file's order even when its lines interleave cases and registry changes.
 from __future__ import annotations
 
 import copy
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -22,8 +21,8 @@ from eventsourcing.persistence import IntegrityError
 from .domain.case import Case, case_id
 from .domain.errors import ConcurrentAppend, KeyConflict, OutOfOrder, Refused
 from .domain.events import LedgerAggregate, LedgerEvent, ledger_event_id
-from .domain.records import EventRecord
 from .domain.programme import AgencyYear, agency_year_id
+from .domain.records import EventRecord
 from .domain.registry import REGISTRY_ID, Registry
 from .domain.schema import Envelope
 from .store import KeyRow
@@ -37,7 +36,8 @@ class AggregateStore(Protocol):
 
     def load(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate: ...
 
-    def shared(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate: ...
+    def shared(self, aggregate_id: UUID, cls: type[LedgerAggregate],
+               on_load: Callable[[LedgerAggregate], None] | None = None) -> LedgerAggregate: ...
 
     def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]: ...
 
@@ -78,15 +78,31 @@ class Saver(Protocol):
     def save(self, events: Sequence[Any], keys: Sequence[KeyRow]) -> Any: ...
 
 
+class StreamChecks(Protocol):
+    """Is a stream the one the read models took in? (`ledger.stream_guard.StreamGuard`.) Each
+    raises if not: an event moved out of a stream outside the ledger would otherwise let its
+    aggregate take a second event of the same version, or validate against a registry without it."""
+
+    def loaded(self, envelope: Envelope | None, aggregate_id: UUID) -> None:
+        """An aggregate of `envelope` (None: the registry) was read from its stored stream."""
+
+    def absent(self, envelopes: Sequence[Envelope]) -> None:
+        """The aggregates of these events have no stored event."""
+
+
 class Batch:
-    def __init__(self, log: AggregateStore, *, clock: Callable[[], datetime], into: Saver | None = None) -> None:
+    def __init__(self, log: AggregateStore, *, clock: Callable[[], datetime], into: Saver | None = None,
+                 check_stream: StreamChecks | None = None) -> None:
         """`into`: an open transaction (`EventLog.appending`) each `commit` writes into instead of
         saving in a transaction of its own: an import commits a chunk at a time into it."""
         self._log = log
+        self._check_stream = check_stream
         self._clock = clock
         self._saver: Saver = into if into is not None else log
-        # Shared with other batches until this one records a registry event (then it is copied).
-        self.registry: Registry = log.shared(REGISTRY_ID, Registry)  # type: ignore[assignment]
+        # Shared with other batches until this one records a registry event (then it is copied);
+        # checked when it is loaded from the log, not each time it is shared.
+        on_load = None if check_stream is None else (lambda registry: check_stream.loaded(None, REGISTRY_ID))
+        self.registry: Registry = log.shared(REGISTRY_ID, Registry, on_load)  # type: ignore[assignment]
         self._registry_shared = True
         self._aggregates: dict[UUID, LedgerAggregate] = {REGISTRY_ID: self.registry}
         self._events: list[Any] = []
@@ -100,8 +116,10 @@ class Batch:
         #: Aggregates known (from `prefetch`) to have no stored events.
         self._absent: set[UUID] = set()
         #: After `commit`: the saved events as records, by log position (the read models take
-        #: them in without reading them back).
+        #: them in without reading them back); only while `keep_saved` (an import stops keeping
+        #: them past its first FEED_LIMIT events, which the read models then read back).
         self.saved: dict[int, EventRecord] = {}
+        self.keep_saved = True
 
     def __len__(self) -> int:
         return len(self._events)
@@ -125,7 +143,10 @@ class Batch:
         self.prefetch_keys([e.key for e in envelopes if e.key is not None])
         wanted = {self._aggregate_id(e) for e in envelopes} - self._aggregates.keys()
         if wanted:
-            self._absent |= wanted - self._log.existing_streams(sorted(wanted))
+            absent = wanted - self._log.existing_streams(sorted(wanted))
+            if self._check_stream is not None and absent:
+                self._check_stream.absent([e for e in envelopes if self._aggregate_id(e) in absent])
+            self._absent |= absent
 
     def prefetch_keys(self, keys: Sequence[str]) -> None:
         """Look up many idempotency ids at once (an import knows them all in advance)."""
@@ -258,6 +279,8 @@ class Batch:
                 aggregate = cls.shell(aggregate_id, self._clock())
             else:
                 aggregate = self._log.load(aggregate_id, cls)
+                if self._check_stream is not None:  # at version 0 too: a stream emptied outside the ledger
+                    self._check_stream.loaded(envelope, aggregate_id)
             self._aggregates[aggregate_id] = aggregate
         return aggregate
 
@@ -278,13 +301,14 @@ class Batch:
                 )
                 for r in recordings
             }
-            ids = {(o.originator_id, o.version): o.event for o in self.outcomes if not o.duplicate}
-            self.saved = {
-                r.notification.id: EventRecord.from_event(
-                    cast(LedgerEvent, r.domain_event), r.notification.id,
-                    ids.get((r.domain_event.originator_id, r.domain_event.originator_version)))
-                for r in recordings
-            }
+            if self.keep_saved:
+                ids = {(o.originator_id, o.version): o.event for o in self.outcomes if not o.duplicate}
+                self.saved = {
+                    r.notification.id: EventRecord.from_event(
+                        cast(LedgerEvent, r.domain_event), r.notification.id,
+                        ids.get((r.domain_event.originator_id, r.domain_event.originator_version)))
+                    for r in recordings
+                }
             self.discard()
         else:
             where = {}

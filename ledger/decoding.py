@@ -86,3 +86,19 @@ def select_notifications(recorder: Any, after: int, limit: int) -> Any:
                 raise CorruptEvent(raw.position, "the stored row is damaged (its aggregate id, version, topic"
                                                  " or state was changed outside the ledger)") from None
         raise
+
+
+def check_taken(logged: list[int], tracked: int, taken: list[int]) -> None:
+    """A stream's own checks (each event against its leaf, no version missing) cannot see an event
+    moved to another aggregate id outside the ledger: the stream just looks shorter, with every
+    leaf intact. The read models took in each event under its case (or as the registry's, or an
+    agency's year's) when it was appended, so those positions up to their tracked position
+    (`taken`) must be the stream's (`logged`, in order); otherwise the log or the read models were
+    changed, and the case (registry, year) is refused rather than shown, or appended to, without
+    the event."""
+    logged = [position for position in logged if position <= tracked]
+    if logged != taken:
+        differ = sorted(set(logged) ^ set(taken)) or taken
+        raise CorruptEvent(differ[0], "the stream's events in the log are not those the read models took in when"
+                                      " they were appended (an event moved to another case or stream outside the"
+                                      " ledger?): run `ledger verify --full`")

@@ -108,15 +108,19 @@ class EventLog:
             self.stream_records(aggregate_id)
             raise
 
-    def shared(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate:
+    def shared(self, aggregate_id: UUID, cls: type[LedgerAggregate],
+               on_load: Callable[[LedgerAggregate], None] | None = None) -> LedgerAggregate:
         """The aggregate as it stands, for reading only: the same object while its stream has no new
         event (the registry: every append validates against it, and copying it cost more than
-        the rest of an append). Callers must copy it before recording on it."""
+        the rest of an append). Callers must copy it before recording on it. `on_load(aggregate)`
+        runs when it is read from the log (not when shared again); if it raises, nothing is kept."""
         stored = self.app.recorder.select_events(aggregate_id, desc=True, limit=1)
         version = stored[0].originator_version if stored else 0
         cached = self._registry
         if cached is None or cached[0] != version or cached[1].id != aggregate_id:
             aggregate = self.load(aggregate_id, cls)
+            if on_load is not None and aggregate.version:
+                on_load(aggregate)
             cached = (aggregate.version, aggregate)
             self._registry = cached
         return cached[1]

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import IO
 
-from .batch import Batch, Outcome
+from .batch import Batch, Outcome, StreamChecks
 from .bulkwork import collect_young
 from .domain.errors import Refused
 from .domain.records import EventRecord
@@ -148,7 +148,8 @@ class Replayable:
 
 
 def import_stream(log: EventLog, clock: Clock, lines: Replayable, *, dry_run: bool, source: str,
-                  progress: Callable[[int], None] | None) -> tuple[ImportReport, dict[int, EventRecord]]:
+                  progress: Callable[[int], None] | None,
+                  check_stream: StreamChecks | None = None) -> tuple[ImportReport, dict[int, EventRecord]]:
     """One attempt: validate every line, write chunk by chunk, commit or roll back. Returns the
     report and the first FEED_LIMIT saved events as records (for the read models)."""
     report = ImportReport(dry_run=dry_run)
@@ -158,7 +159,7 @@ def import_stream(log: EventLog, clock: Clock, lines: Replayable, *, dry_run: bo
     if dry_run:
         lines.release()  # nothing is written, so nothing can conflict: nothing to replay
     with log.appending() as into:
-        batch = Batch(log, clock=clock, into=into)
+        batch = Batch(log, clock=clock, into=into, check_stream=check_stream)
         while chunk := list(islice(parsed, CHUNK)):
             _validate(batch, chunk, report, source, steps)
             outcomes, batch.outcomes = batch.outcomes, []
@@ -168,6 +169,7 @@ def import_stream(log: EventLog, clock: Clock, lines: Replayable, *, dry_run: bo
                 lines.release()
                 batch.discard()
             else:
+                batch.keep_saved = len(saved) < FEED_LIMIT
                 batch.commit()  # into the open transaction; a conflict here is the first write's
                 if batch.saved:  # the write lock is held from now on: no conflict can follow
                     lines.release()

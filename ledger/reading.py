@@ -14,9 +14,10 @@ from datetime import date, datetime
 from typing import Any
 
 from .calendar import LOCAL_TZ, WorkingCalendar
+from .decoding import check_taken
 from .domain.case import case_id
 from .domain.casefile import fold_case, history_steps
-from .domain.errors import CorruptEvent, InvalidField, UnknownReference
+from .domain.errors import InvalidField, UnknownReference
 from .domain.records import EventRecord, filter_records
 from .domain.registry import REGISTRY_ID, Registry, RegistryState
 from .eventlog import EventLog
@@ -126,13 +127,13 @@ class Reader:
     def case_as_seen(self, case: str, as_of: date, known_at: datetime | None = None) -> CaseAsSeen:
         """One case's sealed events visible as of A and known at T, with the registry and calendar
         as of then. Refuses an unknown case, a log with events deleted, and a stream that is not the
-        one the read models took in (see `_check_stream`)."""
+        one the read models took in (see `check_taken`)."""
         taken = self._projections.case_positions(case)  # first: a later append is then in the log too
         all_records = self._log.stream_records(case_id(case))
         if not all_records:
             raise UnknownReference(code="unknown_case", params={"case": repr(case)}, field="case")
         self._log.check_nothing_deleted()
-        _check_stream(all_records, *taken)
+        check_taken([record.position for record in all_records], *taken)
         records = filter_records(all_records, as_of, known_at)
         registry = self._registry_folded(as_of, known_at)  # nothing deleted: checked just above
         return CaseAsSeen(records, registry, WorkingCalendar(registry.calendar_overrides()),
@@ -173,17 +174,3 @@ def record_dict(record: EventRecord) -> dict[str, Any]:
         "note": record.note,
         "fields": dict(record.fields),
     }
-
-
-def _check_stream(records: list[EventRecord], tracked: int, taken: list[int]) -> None:
-    """A stream's own checks (each event against its leaf, no version missing) cannot see an event
-    moved to another aggregate id outside the ledger: the stream just looks shorter, with every
-    leaf intact. The read models took in each event under its case when it was appended, so the
-    case's positions up to their tracked position must be the stream's; otherwise the log or the
-    read models were changed, and the case is refused rather than shown without the event."""
-    logged = [record.position for record in records if record.position <= tracked]
-    if logged != taken:
-        differ = sorted(set(logged) ^ set(taken)) or taken
-        raise CorruptEvent(differ[0], "the case's events in the log are not those the read models took in when"
-                                      " they were appended (an event moved to another case or stream outside the"
-                                      " ledger?): run `ledger verify --full`")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 import time
-from contextlib import closing, nullcontext
 from collections.abc import Callable, Iterable
+from contextlib import closing, nullcontext
 from datetime import date
 from typing import Any
 
@@ -21,12 +21,13 @@ from .domain.records import EventRecord
 from .domain.schema import parse_event
 from .domain.values import parse_timestamp
 from .eventlog import Clock, EventLog
+from .importing import CHECKPOINT_LINE, ImportReport, Replayable, import_stream
 from .integrity.checkpoint import Checkpoint, check_export_checkpoint
 from .integrity.seal import stored_leaf
-from .importing import CHECKPOINT_LINE, ImportReport, Replayable, import_stream
 from .interchange import read_lines
 from .projections import Projections
 from .rules import Violation, judge
+from .stream_guard import StreamGuard
 
 #: A conflicting append is retried this many times, with jittered exponential backoff from
 #: RETRY_DELAY seconds up to RETRY_DELAY_MAX: 8 concurrent writers on one registry all succeed.
@@ -75,9 +76,10 @@ class Writer:
         self._projections = projections
         self._clock = clock
         self._today = today
+        self._guard = StreamGuard(log, projections)
 
     def batch(self) -> Batch:
-        return Batch(self._log, clock=self._clock)
+        return Batch(self._log, clock=self._clock, check_stream=self._guard)
 
     def append(
         self, objs: dict[str, Any] | list[dict[str, Any]], *, source: str, actor: str | None = None
@@ -143,7 +145,7 @@ class Writer:
 
         def attempt() -> tuple[ImportReport, dict[int, EventRecord]]:
             return import_stream(self._log, self._clock, replayable, dry_run=dry_run, source=source,
-                                 progress=progress)
+                                 progress=progress, check_stream=self._guard)
 
         with bulk_work(), closing(replayable):
             with nullcontext() if dry_run else self._log.writing():

@@ -27,7 +27,7 @@ from ..domain.records import EventRecord
 from ..eventlog import EventLog
 from ..rules.engine import registry_from
 from ..rules.violation import Judgement
-from .rows import case_rows, fact_row, record_from_row
+from .rows import case_rows, fact_values, record_from_row
 from .runner import CHUNK, Projections
 from .stored import READ_BATCH
 from .tables import CASE_TABLES, facts
@@ -47,7 +47,7 @@ def _facts_are_the_log(session: Session, log: EventLog, tracked: int) -> bool:
     with closing(session.execute(query)) as stored, closing(log.records()) as records:
         expected = takewhile(lambda r: r.position <= tracked, records)
         for row, record in zip_longest(stored, expected):
-            if row is None or record is None or tuple(row) != tuple(fact_row(record).values()):
+            if row is None or record is None or tuple(row) != fact_values(record):
                 return False
     return True
 

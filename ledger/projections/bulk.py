@@ -22,7 +22,13 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     columns = [c.name for c in table.columns if c.name in rows[0]]
-    values = [tuple(row[name] for name in columns) for row in rows]
+    insert_values(session, table, columns, [tuple(row[name] for name in columns) for row in rows])
+
+
+def insert_values(session: Session, table: Table, columns: Sequence[str], values: Sequence[tuple[Any, ...]]) -> None:
+    """Insert rows given as tuples of `columns`' values (the facts: no dict made per event)."""
+    if not values:
+        return
     connection = session.connection()
     names = ", ".join(f'"{name}"' for name in columns)
     if connection.dialect.name == "postgresql":

@@ -23,26 +23,22 @@ from .tables import CASE_TABLES, case_files, consultation_files, facts, registry
 def utc_text(moment: datetime) -> str:
     """A fixed-width UTC timestamp: string order is time order, in SQLite and PostgreSQL alike."""
     # `%Y-%m-%dT%H:%M:%S.%fZ`, by isoformat (a third the cost of strftime; years are 2000–2099).
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # Recorded times are stored in UTC already: converted only when they are not.
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def fact_row(record: EventRecord) -> dict[str, Any]:
-    return {
-        "position": record.position,
-        "event": record.event,
-        "type": record.type,
-        "case_ref": record.case,
-        "at": record.at.isoformat(),
-        "at_date": record.claimed_date,
-        "recorded": record.recorded.isoformat(),
-        "recorded_utc": utc_text(record.recorded),
-        "by_official": record.by,
-        "actor_agency": record.actor_agency,
-        "source": record.source,
-        "idem_key": record.key,
-        "note": record.note,
-        "fields": json.dumps(record.fields, ensure_ascii=False, sort_keys=True),
-    }
+#: The facts' `fields` column: canonical JSON. One encoder, made once (`json.dumps` with options
+#: makes a new encoder on every call).
+_FIELDS_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+def fact_values(record: EventRecord) -> tuple[Any, ...]:
+    """An event as a `facts` row: its values in FACT_COLUMNS order."""
+    return (record.position, record.event, record.type, record.case, record.at.isoformat(), record.claimed_date,
+            record.recorded.isoformat(), utc_text(record.recorded), record.by, record.actor_agency, record.source,
+            record.key, record.note, _FIELDS_JSON(record.fields))
 
 
 #: The columns of `facts`, in the order `select(facts)` returns them (`record_from_row` unpacks it).

@@ -20,7 +20,7 @@ from typing import cast
 
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, Tracking
 from eventsourcing.utils import Environment
-from sqlalchemy import Engine, delete, func, or_, select
+from sqlalchemy import BindParameter, Engine, bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,8 +34,8 @@ from ..eventlog import EventLog
 from ..rules.engine import registry_from
 from ..rules.reads import changed_by
 from ..rules.violation import Judgement
-from .bulk import insert_rows
-from .rows import case_table_rows, fact_row, record_from_row
+from .bulk import insert_rows, insert_values
+from .rows import FACT_COLUMNS, case_table_rows, fact_values, record_from_row
 from .stored import READ_BATCH, StoredReads
 from .tables import CASE_TABLES, VIEW_TABLES, case_files, facts, registry_reads
 from .view import LedgerView
@@ -45,6 +45,14 @@ CHUNK = 500
 #: Events per catch-up transaction: large enough that a case spread over a long import is folded
 #: a few times, not once per batch; the memory it costs is one set of case references.
 WINDOW = 100_000
+
+# Statements built once: SQLAlchemy finds their compiled form in its cache, instead of building
+# the expression again on every catch-up (an API append runs each of them once).
+_REFS: BindParameter[list[str]] = bindparam("refs", expanding=True)
+_FACTS_OF_CASES = select(facts).where(facts.c.case_ref.in_(_REFS)).order_by(facts.c.position)
+_DELETE_CASE_ROWS = {table: delete(table).where(table.c.case_ref.in_(_REFS)) for table in CASE_TABLES}
+_REGISTRY_CHANGED_AFTER = select(func.max(facts.c.position)).where(
+    facts.c.position > bindparam("after"), facts.c.type.in_(REGISTRY_TYPES))
 
 
 @dataclass
@@ -179,7 +187,7 @@ class Projections(StoredReads):
             check_sealed(self._log.recorder, notifications, after=window.position)
             saved = saved or {}
             records = [saved.get(n.id) or decode_record(self._log.mapper, n) for n in notifications]
-            insert_rows(session, facts, [fact_row(r) for r in records])
+            insert_values(session, facts, FACT_COLUMNS, [fact_values(r) for r in records])
             others = 0
             for record in records:
                 if record.case is not None:
@@ -220,16 +228,16 @@ class Projections(StoredReads):
                 window.touched[record.case] += 1
         refs = sorted(window.touched)
         if refs:
-            for row in session.execute(select(facts).where(facts.c.case_ref.in_(refs)).order_by(facts.c.position)):
+            for row in session.execute(_FACTS_OF_CASES, {"refs": refs}):
                 record = record_from_row(row)
                 grouped[record.case or ""].append(record)
         for record in records:  # after every stored fact: the window follows the tracked position
             if record.case is not None:
                 grouped[record.case].append(record)
         rows = case_table_rows(((ref, grouped[ref]) for ref in refs), self._registry_judgement(session))
-        insert_rows(session, facts, [fact_row(r) for r in records])  # the first write
+        insert_values(session, facts, FACT_COLUMNS, [fact_values(r) for r in records])  # the first write
         for table in rows:
-            session.execute(delete(table).where(table.c.case_ref.in_(refs)))
+            session.execute(_DELETE_CASE_ROWS[table], {"refs": refs})
             insert_rows(session, table, rows[table])
         if progress is not None:
             progress(len(records))
@@ -246,10 +254,9 @@ class Projections(StoredReads):
         for start in range(0, len(ordered), CHUNK):
             refs = ordered[start : start + CHUNK]
             for table in CASE_TABLES:
-                session.execute(delete(table).where(table.c.case_ref.in_(refs)))
-            query = select(facts).where(facts.c.case_ref.in_(refs)).order_by(facts.c.position)
+                session.execute(_DELETE_CASE_ROWS[table], {"refs": refs})
             grouped: dict[str, list[EventRecord]] = defaultdict(list)
-            for row in session.execute(query):
+            for row in session.execute(_FACTS_OF_CASES, {"refs": refs}):
                 record = record_from_row(row)
                 grouped[record.case or ""].append(record)
             _insert_case_rows(session, ((ref, grouped[ref]) for ref in refs), judgement)
@@ -291,10 +298,7 @@ class Projections(StoredReads):
         """The registry folded from the facts. Another process may have taken in registry events
         since it was folded: only the facts after the folded position are looked at (a range of
         the primary key), so this costs nothing when the registry has not changed."""
-        newer = session.execute(
-            select(func.max(facts.c.position))
-            .where(facts.c.position > self._registry_position, facts.c.type.in_(REGISTRY_TYPES))
-        ).scalar()
+        newer = session.execute(_REGISTRY_CHANGED_AFTER, {"after": self._registry_position}).scalar()
         if self._registry is None or newer is not None:
             rows = session.execute(
                 select(facts).where(facts.c.type.in_(REGISTRY_TYPES)).order_by(facts.c.position)

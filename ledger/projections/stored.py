@@ -3,13 +3,15 @@ stored view, every row (a mixin of `Projections`, which owns the view and keeps 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
 from ..domain.records import EventRecord
+from ..domain.schema import AGENCY_YEAR_TYPES, REGISTRY_TYPES
 from ..rules.scoring import ScoredCase
 from ..rules.violation import Violation
 from .rows import record_from_row, utc_text, violation_from_row
@@ -19,6 +21,17 @@ from .view import LedgerView
 
 #: Rows a read of the facts buffers at a time (its memory: about this many rows).
 READ_BATCH = 5000
+
+#: Built once (every append to a stored case runs it): see `Projections`' statements.
+_CASE_POSITIONS = select(facts.c.position).where(facts.c.case_ref == bindparam("case")).order_by(facts.c.position)
+_CASES_TAKEN = (select(facts.c.case_ref, func.min(facts.c.position))
+                .where(facts.c.case_ref.in_(bindparam("refs", expanding=True)), facts.c.position <= bindparam("tracked"))
+                .group_by(facts.c.case_ref))
+_REGISTRY_POSITIONS = (select(facts.c.position).where(facts.c.case_ref.is_(None), facts.c.type.in_(REGISTRY_TYPES))
+                       .order_by(facts.c.position))
+_AGENCY_YEAR_FACTS = (select(facts.c.position, facts.c.fields)
+                      .where(facts.c.case_ref.is_(None), facts.c.type.in_([*AGENCY_YEAR_TYPES, "FindingRecorded"]))
+                      .order_by(facts.c.position))
 
 
 class StoredReads:
@@ -73,10 +86,32 @@ class StoredReads:
     def case_positions(self, case: str) -> tuple[int, list[int]]:
         """The tracked position, and the log positions of the case's facts taken in up to it (one
         read transaction, so the two agree)."""
+        return self.stream_positions("case", case=case)
+
+    def cases_taken(self, cases: list[str]) -> dict[str, int]:
+        """Of these cases, those with facts taken in up to the tracked position: their first."""
+        found: dict[str, int] = {}
         with self.view.transaction(commit=False) as session:
-            tracked = self.view.max_tracking_id(self.application_name) or 0
-            query = select(facts.c.position).where(facts.c.case_ref == case).order_by(facts.c.position)
-            return tracked, [p for p in session.execute(query).scalars() if p <= tracked]
+            tracked = self.view.tracked(session, self.application_name) or 0
+            for start in range(0, len(cases), 500):
+                query = _CASES_TAKEN, {"refs": cases[start : start + 500], "tracked": tracked}
+                found.update((ref, first) for ref, first in session.execute(*query))
+        return found
+
+    def stream_positions(self, family: str, *, case: str | None = None,
+                         agency_year: tuple[str, int] | None = None) -> tuple[int, list[int]]:
+        """The tracked position, and the log positions of one aggregate's facts taken in up to it:
+        a case's, the registry's, or one agency's year (`family` as `Envelope.family`)."""
+        with self.view.transaction(commit=False) as session:
+            tracked = self.view.tracked(session, self.application_name) or 0
+            if family == "case":
+                positions = list(session.execute(_CASE_POSITIONS, {"case": case}).scalars())
+            elif family == "registry":
+                positions = list(session.execute(_REGISTRY_POSITIONS).scalars())
+            else:  # an agency's year: its few facts, told apart by their fields
+                positions = [p for p, fields in session.execute(_AGENCY_YEAR_FACTS)
+                             if _agency_year(json.loads(fields)) == agency_year]
+            return tracked, [p for p in positions if p <= tracked]
 
     def paused_cases(self) -> list[str]:
         """The cases whose supplement pause is open (their due date moves with the day judged on)."""
@@ -101,3 +136,7 @@ class StoredReads:
                 rows = session.execute(select(*columns)).all()
                 result[table.name] = sorted((tuple(row) for row in rows), key=repr)
         return result
+
+
+def _agency_year(fields: Any) -> tuple[Any, Any] | None:
+    return (fields.get("agency"), fields.get("year")) if isinstance(fields, dict) else None

@@ -3,11 +3,12 @@ always written in one transaction, so a view never claims events it has not appl
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
-from sqlalchemy import Engine, delete, inspect
+from sqlalchemy import Engine, Select, bindparam, delete, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from .tables import VIEW_TABLES
@@ -40,8 +41,35 @@ class LedgerView(SQLAlchemyTrackingRecorder):
             connection.execute(delete(self.tracking_table))
         super().create_table()
 
+    # The tracking table holds one row per application (its primary key): its position. The
+    # library reads and writes it through the ORM (a Query, then a flush), and checks the position
+    # in a transaction of its own: 2.8 ms of each API append. Here it is read and written with
+    # plain statements, the check made inside the caller's transaction.
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        with self.transaction(commit=False) as session:
+            return self.tracked(session, application_name)
+
+    def tracked(self, session: Session, application_name: str) -> int | None:
+        return session.execute(self._tracked_query, {"name": application_name}).scalar()
+
+    @cached_property
+    def _tracked_query(self) -> Select[tuple[int]]:
+        table = self.tracking_table  # built once: building a statement costs more than running it
+        return select(table.c.notification_id).where(table.c.application_name == bindparam("name"))
+
     def record_tracking(self, session: Session, tracking: Tracking) -> None:
-        self._insert_tracking(session, tracking)
+        """Move the position forward, in `session`'s transaction; a position already at or past it
+        is another process's catch-up of the same events: the library's IntegrityError (retried)."""
+        table, name = self.tracking_table, tracking.application_name
+        tracked = self.tracked(session, name)
+        if tracked is not None and tracked >= tracking.notification_id:
+            raise IntegrityError(f"the read models already track position {tracked}")
+        if tracked is None:
+            session.execute(insert(table).values(application_name=name, notification_id=tracking.notification_id))
+        else:
+            session.execute(update(table).where(table.c.application_name == name)
+                            .values(notification_id=tracking.notification_id))
 
     def reset(self) -> None:
         """Empty every read model and forget the position: the next catch-up rebuilds from 1."""

@@ -27,7 +27,7 @@ class EmptyLog:
     def load(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate:
         return cls.shell(aggregate_id, self.clock())
 
-    def shared(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate:
+    def shared(self, aggregate_id: UUID, cls: type[LedgerAggregate], on_load: Any = None) -> LedgerAggregate:
         return cls.shell(aggregate_id, self.clock())
 
     def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
