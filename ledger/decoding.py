@@ -95,8 +95,11 @@ def check_taken(logged: list[int], tracked: int, taken: list[int]) -> None:
     agency's year's) when it was appended, so those positions up to their tracked position
     (`taken`) must be the stream's (`logged`, in order); otherwise the log or the read models were
     changed, and the case (registry, year) is refused rather than shown, or appended to, without
-    the event."""
-    logged = [position for position in logged if position <= tracked]
+    the event. `taken` is every fact of the aggregate: the read models write their facts and their
+    tracked position in one transaction, so no fact lies past it, and a tracking row set back (or
+    deleted) outside the ledger cannot hide a fact the stream lacks."""
+    bound = max(tracked, taken[-1] if taken else 0)
+    logged = [position for position in logged if position <= bound]
     if logged != taken:
         differ = sorted(set(logged) ^ set(taken)) or taken
         raise CorruptEvent(differ[0], "the stream's events in the log are not those the read models took in when"

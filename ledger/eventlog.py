@@ -117,9 +117,11 @@ class EventLog:
         stored = self.app.recorder.select_events(aggregate_id, desc=True, limit=1)
         version = stored[0].originator_version if stored else 0
         cached = self._registry
-        if cached is None or cached[0] != version or cached[1].id != aggregate_id:
+        # An empty stream is read (and checked) every time: it is only so before the first registry
+        # event, or when emptied outside the ledger, which a cached empty registry would not see.
+        if cached is None or cached[0] != version or cached[1].id != aggregate_id or version == 0:
             aggregate = self.load(aggregate_id, cls)
-            if on_load is not None and aggregate.version:
+            if on_load is not None:  # at version 0 too: a stream emptied outside the ledger
                 on_load(aggregate)
             cached = (aggregate.version, aggregate)
             self._registry = cached

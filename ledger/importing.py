@@ -67,6 +67,9 @@ class ImportReport:
 
     @property
     def appended(self) -> int:
+        """Events appended (a dry run: that would be); none when a line was refused (all or nothing)."""
+        if self.refused:
+            return 0
         return self.new + sum(1 for o in self.outcomes if not o.duplicate)
 
     @property

@@ -24,6 +24,7 @@ from .eventlog import EventLog
 from .projections import Projections
 from .rules import RULEBOOK, Violation, judge, scoring, visible
 from .rules.engine import judge_agencies, judge_grouped, judgement_for, sort_violations
+from .stream_guard import StreamGuard
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Reader:
         self._log = log
         self._projections = projections
         self._clock = clock
+        self._guard = StreamGuard(log, projections)
 
     def today(self) -> date:
         return self._clock().astimezone(LOCAL_TZ).date()
@@ -107,8 +109,9 @@ class Reader:
     def current_registry(self) -> RegistryState:
         """The registry as it stands (every registry event): the state every append validates
         against, shared read-only between them and re-read only when a registry event was added
-        (by any process). `registry_as_of()` gives the same, folded afresh from the sealed log."""
-        registry = self._log.shared(REGISTRY_ID, Registry)
+        (by any process). `registry_as_of()` gives the same, folded afresh from the sealed log.
+        Refuses a registry stream that is not the one the read models took in (`check_taken`)."""
+        registry = self._log.shared(REGISTRY_ID, Registry, lambda _: self._guard.loaded(None, REGISTRY_ID))
         assert isinstance(registry, Registry)
         return registry.state
 
@@ -119,8 +122,13 @@ class Reader:
         return self._registry_folded(as_of, known_at)
 
     def _registry_folded(self, as_of: date | None, known_at: datetime | None) -> RegistryState:
+        """Refuses a registry stream that is not the one the read models took in (its last event
+        moved to another aggregate id leaves no gap in it)."""
+        taken = self._projections.stream_positions("registry")  # first: a later append is then in the log too
+        records = self._log.stream_records(REGISTRY_ID)
+        check_taken([record.position for record in records], *taken)
         state = RegistryState()
-        for record in filter_records(self._log.stream_records(REGISTRY_ID), as_of, known_at):
+        for record in filter_records(records, as_of, known_at):
             state.apply(record.payload, record.at)
         return state
 

@@ -67,8 +67,11 @@ def to_line(record: EventRecord, *, ledger_fields: bool = True) -> dict[str, Any
 _ESCAPED_IN_OUTPUT = re.compile("[\x7f-\x9f\u2028\u2029]")
 
 
+_LINE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # made once, not per line
+
+
 def dumps(obj: Any) -> str:
     """One line of JSON, Vietnamese kept readable; the characters above written as `\\uXXXX`
     escapes (they can only stand inside strings, so the JSON means the same)."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    text = _LINE_JSON(obj)
     return _ESCAPED_IN_OUTPUT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -29,9 +29,10 @@ def utc_text(moment: datetime) -> str:
     return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-#: The facts' `fields` column: canonical JSON. One encoder, made once (`json.dumps` with options
-#: makes a new encoder on every call).
+#: The facts' `fields` column (and a violation's details): canonical JSON. Encoders made once
+#: (`json.dumps` with options makes a new encoder on every call).
 _FIELDS_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_TEXT_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def fact_values(record: EventRecord) -> tuple[Any, ...]:
@@ -71,7 +72,7 @@ def violation_row(v: Violation) -> dict[str, Any]:
         "finding": v.finding,
         "evidence": json.dumps(list(v.evidence)),
         "act_on": v.act_on,
-        "details": json.dumps(v.details, ensure_ascii=False, sort_keys=True),
+        "details": _FIELDS_JSON(v.details),
     }
 
 
@@ -135,7 +136,7 @@ def case_rows(ref: str, records: list[EventRecord], judgement: Judgement) -> dic
             "answered_by": c.answered_by,
             "answered_on": c.answered_on,
             "withdrawn_on": c.withdrawn_on,
-            "position": None if c.position is None else json.dumps(c.position, ensure_ascii=False),
+            "position": None if c.position is None else _TEXT_JSON(c.position),
         }
         for c in case.consultations.values()
     ]

@@ -51,6 +51,7 @@ WINDOW = 100_000
 _REFS: BindParameter[list[str]] = bindparam("refs", expanding=True)
 _FACTS_OF_CASES = select(facts).where(facts.c.case_ref.in_(_REFS)).order_by(facts.c.position)
 _DELETE_CASE_ROWS = {table: delete(table).where(table.c.case_ref.in_(_REFS)) for table in CASE_TABLES}
+_FACT_AT = select(facts.c.position).where(facts.c.position == bindparam("position"))
 _REGISTRY_CHANGED_AFTER = select(func.max(facts.c.position)).where(
     facts.c.position > bindparam("after"), facts.c.type.in_(REGISTRY_TYPES))
 
@@ -102,6 +103,17 @@ class Projections(StoredReads):
     def position(self) -> int:
         return self.view.max_tracking_id(self.application_name) or 0
 
+    def _checked_position(self) -> int:
+        """The tracked position, which must be a fact's: the facts and the position are written in
+        one transaction, so a position with no fact was moved forward outside the ledger, and
+        following it would leave the events up to it out of the read models for good, quietly."""
+        with self.view.transaction(commit=False) as session:
+            tracked = self.view.tracked(session, self.application_name) or 0
+            if tracked and session.execute(_FACT_AT, {"position": tracked}).first() is None:
+                raise StoreError(f"the read models track position {tracked} but hold no fact of it (their tracking"
+                                 " record was changed outside the ledger?): run `ledger rebuild`")
+        return tracked
+
     def _notifications(self, after: int, limit: int) -> Sequence[Notification]:
         return cast(Sequence[Notification], select_notifications(self._log.recorder, after, limit))
 
@@ -116,7 +128,7 @@ class Projections(StoredReads):
         conflicts = 0
         known: int | None = None  # the tracked position this loop has just committed
         while True:
-            start = known if known is not None else self.position()
+            start = known if known is not None else self._checked_position()
             notifications = self._notifications(start, batch_size)
             if not notifications:
                 check_nothing_after(self._log.recorder, start)

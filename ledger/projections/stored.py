@@ -25,7 +25,7 @@ READ_BATCH = 5000
 #: Built once (every append to a stored case runs it): see `Projections`' statements.
 _CASE_POSITIONS = select(facts.c.position).where(facts.c.case_ref == bindparam("case")).order_by(facts.c.position)
 _CASES_TAKEN = (select(facts.c.case_ref, func.min(facts.c.position))
-                .where(facts.c.case_ref.in_(bindparam("refs", expanding=True)), facts.c.position <= bindparam("tracked"))
+                .where(facts.c.case_ref.in_(bindparam("refs", expanding=True)))
                 .group_by(facts.c.case_ref))
 _REGISTRY_POSITIONS = (select(facts.c.position).where(facts.c.case_ref.is_(None), facts.c.type.in_(REGISTRY_TYPES))
                        .order_by(facts.c.position))
@@ -84,24 +84,23 @@ class StoredReads:
                 yield case
 
     def case_positions(self, case: str) -> tuple[int, list[int]]:
-        """The tracked position, and the log positions of the case's facts taken in up to it (one
-        read transaction, so the two agree)."""
+        """The tracked position, and the log positions of the case's facts (one read transaction,
+        so the two agree)."""
         return self.stream_positions("case", case=case)
 
     def cases_taken(self, cases: list[str]) -> dict[str, int]:
-        """Of these cases, those with facts taken in up to the tracked position: their first."""
+        """Of these cases, those with facts in the read models: their first position."""
         found: dict[str, int] = {}
         with self.view.transaction(commit=False) as session:
-            tracked = self.view.tracked(session, self.application_name) or 0
             for start in range(0, len(cases), 500):
-                query = _CASES_TAKEN, {"refs": cases[start : start + 500], "tracked": tracked}
-                found.update((ref, first) for ref, first in session.execute(*query))
+                found.update((ref, first) for ref, first in session.execute(_CASES_TAKEN, {"refs": cases[start : start + 500]}))
         return found
 
     def stream_positions(self, family: str, *, case: str | None = None,
                          agency_year: tuple[str, int] | None = None) -> tuple[int, list[int]]:
-        """The tracked position, and the log positions of one aggregate's facts taken in up to it:
-        a case's, the registry's, or one agency's year (`family` as `Envelope.family`)."""
+        """The tracked position, and the log positions of one aggregate's facts: a case's, the
+        registry's, or one agency's year (`family` as `Envelope.family`). Every fact, not only
+        those up to the tracked position (see `check_taken`)."""
         with self.view.transaction(commit=False) as session:
             tracked = self.view.tracked(session, self.application_name) or 0
             if family == "case":
@@ -111,7 +110,7 @@ class StoredReads:
             else:  # an agency's year: its few facts, told apart by their fields
                 positions = [p for p, fields in session.execute(_AGENCY_YEAR_FACTS)
                              if _agency_year(json.loads(fields)) == agency_year]
-            return tracked, [p for p in positions if p <= tracked]
+            return tracked, positions
 
     def paused_cases(self) -> list[str]:
         """The cases whose supplement pause is open (their due date moves with the day judged on)."""

@@ -97,7 +97,8 @@ def test_a_dry_run_with_a_late_refusal_takes_no_write_lock(store_url, clock, sma
             assert time.monotonic() - started < 5
         finally:
             release()
-    assert (report.appended, report.skipped) == (12, 1)
+    # every line validated (12 new, 1 repeat); a line refused, so none would be appended
+    assert (report.new, report.skipped, report.appended) == (12, 1, 0)
     assert [n for n, _ in report.refused] == [14]
     with Ledger(store_url, clock=clock) as ledger:
         assert ledger.event_count() == len(registry_lines()) + 1

@@ -44,3 +44,12 @@ def test_a_window_at_or_behind_the_tracked_position_is_refused_and_changes_nothi
                 projections.view.record_tracking(session, Tracking(projections.application_name, tracked - behind))
         assert projections.position() == tracked
         assert ledger.verify(full=True).ok
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_refused_import_reports_nothing_appended(store_url: str, clock: FakeClock, dry_run: bool) -> None:
+    """All or nothing: seven good lines before a refused one are not counted as appended (they were)."""
+    with Ledger(store_url, clock=clock) as ledger:
+        report = ledger.import_lines([*WORKED[:7], "{not json"], dry_run=dry_run)
+        assert report.refused and report.refused[0][0] == 8
+        assert report.appended == 0 and ledger.event_count() == 0
