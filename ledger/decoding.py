@@ -102,6 +102,11 @@ def check_taken(logged: list[int], tracked: int, taken: list[int]) -> None:
     logged = [position for position in logged if position <= bound]
     if logged != taken:
         differ = sorted(set(logged) ^ set(taken)) or taken
-        raise CorruptEvent(differ[0], "the stream's events in the log are not those the read models took in when"
-                                      " they were appended (an event moved to another case or stream outside the"
-                                      " ledger?): run `ledger verify --full`")
+        raise stream_differs(differ[0])
+
+
+def stream_differs(position: int) -> CorruptEvent:
+    """The refusal of a stream that is not the one the read models took in, at `position`."""
+    return CorruptEvent(position, "the stream's events in the log are not those the read models took in when they"
+                                  " were appended (an event moved to another case or stream outside the ledger?):"
+                                  " run `ledger verify --full`")

@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from .decoding import check_taken
-from .domain.errors import CorruptEvent
+from .decoding import check_taken, stream_differs
 from .domain.schema import Envelope
 from .eventlog import EventLog
 from .projections import Projections
@@ -43,9 +42,7 @@ class StreamGuard:
         cases = sorted({e.case for e in envelopes if e.family == "case" and e.case is not None})
         found = self._projections.cases_taken(cases)
         if found:
-            raise CorruptEvent(min(found.values()), "the stream's events in the log are not those the read models"
-                                                    " took in when they were appended (an event moved to another"
-                                                    " case or stream outside the ledger?): run `ledger verify --full`")
+            raise stream_differs(min(found.values()))
         for agency_year in sorted({_agency_year(e) for e in envelopes if e.family == "agency_year"}, key=repr):
             check_taken([], *self._projections.stream_positions("agency_year", agency_year=agency_year))
 
