@@ -23,16 +23,23 @@ Other writers wait for the import (up to the stores' 30 s lock timeout, then a r
 
 The positions, recorded times, event ids, leaves and the one signed checkpoint are those of a
 single append of the same events: the order of the log is the file's.
+
+The read models take each written chunk in within the same transaction, from the records the
+import just built (`ledger.projections.intake`): the facts as the chunk is written, the touched
+cases' rows and the tracked position just before the commit. So they commit or roll back with the
+events, and nothing is decoded again from the log. Where the store does not lend its connection
+(PostgreSQL, for now), or the read models were behind the log when the import began, the catch-up
+after the commit takes the events in instead, as it takes any other writer's.
 """
 
 from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import IO
+from typing import IO, Any, Protocol
 
 from .batch import Batch, Outcome, StreamChecks
 from .bulkwork import collect_young
@@ -48,8 +55,8 @@ CHECKPOINT_LINE = "LedgerCheckpoint"
 
 #: Lines validated (and then written) at a time: the import's memory is about this many events'.
 CHUNK = 5000
-#: Up to this many saved events are handed to the read models as records (no decoding); the rest
-#: of a longer import is read back from the log by the catch-up, in its own bounded windows.
+#: When the catch-up takes an import in (no intake): up to this many saved events are handed to it
+#: as records (no decoding); the rest is read back from the log, in its own bounded windows.
 FEED_LIMIT = 20_000
 
 
@@ -150,41 +157,67 @@ class Replayable:
         return self._spill.read(size).decode("utf-8", "surrogatepass"), offset + 8 + size
 
 
+class ReadModelIntake(Protocol):
+    """The read models taking the import's events in inside its transaction
+    (`ledger.projections.intake.Intake`)."""
+
+    #: It would not take the events in (the read models were behind the log): the catch-up will.
+    declined: bool
+
+    def take(self, lent: tuple[Any, int] | None, records: Mapping[int, EventRecord]) -> bool:
+        """Take in one written chunk through the lent connection; False: declined, for good."""
+
+    def finish(self) -> None:
+        """Complete the read models, just before the commit."""
+
+    def close(self, *, committed: bool = False) -> None: ...
+
+
 def import_stream(log: EventLog, clock: Clock, lines: Replayable, *, dry_run: bool, source: str,
-                  progress: Callable[[int], None] | None,
-                  check_stream: StreamChecks | None = None) -> tuple[ImportReport, dict[int, EventRecord]]:
+                  progress: Callable[[int], None] | None, check_stream: StreamChecks | None = None,
+                  intake: ReadModelIntake | None = None) -> tuple[ImportReport, dict[int, EventRecord]]:
     """One attempt: validate every line, write chunk by chunk, commit or roll back. Returns the
-    report and the first FEED_LIMIT saved events as records (for the read models)."""
+    report and, unless `intake` took them in within the transaction, the first FEED_LIMIT saved
+    events as records (for the catch-up)."""
     report = ImportReport(dry_run=dry_run)
     saved: dict[int, EventRecord] = {}
     steps = _Progress(progress)
     parsed = read_lines(lines.lines())
     if dry_run:
         lines.release()  # nothing is written, so nothing can conflict: nothing to replay
-    with log.appending() as into:
-        batch = Batch(log, clock=clock, into=into, check_stream=check_stream)
-        while chunk := list(islice(parsed, CHUNK)):
-            _validate(batch, chunk, report, source, steps)
-            outcomes, batch.outcomes = batch.outcomes, []
-            report.new += sum(1 for o in outcomes if not o.duplicate)
-            report.duplicates += sum(1 for o in outcomes if o.duplicate)
-            if report.refused or dry_run:
-                lines.release()
-                batch.discard()
-            else:
-                batch.keep_saved = len(saved) < FEED_LIMIT
-                batch.commit()  # into the open transaction; a conflict here is the first write's
-                if batch.saved:  # the write lock is held from now on: no conflict can follow
+    committed = False
+    try:
+        with log.appending() as into:
+            batch = Batch(log, clock=clock, into=into, check_stream=check_stream)
+            while chunk := list(islice(parsed, CHUNK)):
+                _validate(batch, chunk, report, source, steps)
+                outcomes, batch.outcomes = batch.outcomes, []
+                report.new += sum(1 for o in outcomes if not o.duplicate)
+                report.duplicates += sum(1 for o in outcomes if o.duplicate)
+                if report.refused or dry_run:
                     lines.release()
-                if len(saved) < FEED_LIMIT:
-                    saved.update(batch.saved)
-                batch.saved = {}
-            del chunk, outcomes
-            collect_young()
-        report.refused.sort()
-        if not (report.refused or dry_run):
-            into.commit()
-    return report, saved if not (report.refused or dry_run) else {}
+                    batch.discard()
+                else:
+                    batch.keep_saved = (intake is not None and not intake.declined) or len(saved) < FEED_LIMIT
+                    batch.commit()  # into the open transaction; a conflict here is the first write's
+                    if batch.saved:  # the write lock is held from now on: no conflict can follow
+                        lines.release()
+                    taken = intake is not None and not intake.declined and intake.take(into.lend(), batch.saved)
+                    if not taken and len(saved) < FEED_LIMIT:
+                        saved.update(batch.saved)
+                    batch.saved = {}
+                del chunk, outcomes
+                collect_young()
+            report.refused.sort()
+            if not (report.refused or dry_run):
+                if intake is not None:
+                    intake.finish()
+                into.commit()
+                committed = True
+    finally:
+        if intake is not None:
+            intake.close(committed=committed)
+    return report, saved if committed else {}
 
 
 def _validate(batch: Batch, chunk: list[Line], report: ImportReport, source: str, progress: _Progress) -> None:

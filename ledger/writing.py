@@ -145,7 +145,8 @@ class Writer:
 
         def attempt() -> tuple[ImportReport, dict[int, EventRecord]]:
             return import_stream(self._log, self._clock, replayable, dry_run=dry_run, source=source,
-                                 progress=progress, check_stream=self._guard)
+                                 progress=progress, check_stream=self._guard,
+                                 intake=None if dry_run else self._projections.intake(project_progress))
 
         with bulk_work(), closing(replayable):
             with nullcontext() if dry_run else self._log.writing():

@@ -6,7 +6,7 @@ once, and the tracking record of the window's last position. A registry change (
 calendar days) also redoes the cases whose judgement read what it changes (`ledger.rules.reads`:
 each case's rows record the registry entries and the span of days it read), and no other.
 The same loop serves SQLite (polling), PostgreSQL and `ledger worker`; a rebuild is one window over
-the whole log. Every event is compared with the leaf sealed when it was appended before it is
+the whole log; an import is one window inside its own transaction (`ledger.projections.intake`). Every event is compared with the leaf sealed when it was appended before it is
 taken in, so no read model is ever built from altered bytes.
 """
 
@@ -35,6 +35,7 @@ from ..rules.engine import registry_from
 from ..rules.reads import changed_by
 from ..rules.violation import Judgement
 from .bulk import insert_rows, insert_values
+from .intake import Intake
 from .rows import FACT_COLUMNS, case_table_rows, fact_values, record_from_row
 from .stored import READ_BATCH, StoredReads
 from .tables import CASE_TABLES, VIEW_TABLES, case_files, facts, registry_reads
@@ -57,7 +58,7 @@ _REGISTRY_CHANGED_AFTER = select(func.max(facts.c.position)).where(
 
 
 @dataclass
-class _Window:
+class Window:
     """What one transaction took in: its last position, and the cases whose rows must be redone."""
 
     position: int
@@ -91,6 +92,19 @@ class Projections(StoredReads):
         self._registry: RegistryState | None = None
         self._judgement: Judgement | None = None
         self._registry_position = 0
+
+    def intake(self, progress: Callable[[int], None] | None = None) -> Intake:
+        """Read models written inside an import's own transaction (`ledger.projections.intake`)."""
+        return Intake(self, progress)
+
+    @staticmethod
+    def open_window(position: int) -> Window:
+        return Window(position=position)
+
+    def forget_registry(self) -> None:
+        """Fold the registry again from the facts next time (those it was folded from rolled back)."""
+        self._registry = None
+        self._judgement = None
 
     def close(self) -> None:
         # eventsourcing-sqlalchemy's factory does not dispose its engine; without this, PostgreSQL
@@ -140,7 +154,7 @@ class Projections(StoredReads):
                     window = self._take_small(session, notifications, start, saved or {}, progress) if small else None
                     if window is None:
                         window = self._take_window(session, notifications, start, batch_size, WINDOW, progress, saved)
-                        self._refresh(session, window, progress)
+                        self.refresh(session, window, progress)
                     self.view.record_tracking(session, Tracking(self.application_name, window.position))
             except (IntegrityError, SQLIntegrityError):
                 # Another process applied this window first; carry on from where it got to. The
@@ -168,7 +182,7 @@ class Projections(StoredReads):
                 for table in reversed(VIEW_TABLES):
                     session.execute(delete(table))
                 session.execute(delete(self.view.tracking_table))
-                window = _Window(position=0)
+                window = Window(position=0)
                 if notifications := self._notifications(0, batch_size):
                     window = self._take_window(session, notifications, 0, batch_size, None, progress)
                 check_nothing_after(self._log.recorder, window.position)
@@ -191,39 +205,46 @@ class Projections(StoredReads):
 
     def _take_window(self, session: Session, notifications: Sequence[Notification], after: int, batch_size: int,
                      limit: int | None, progress: Callable[[int], None] | None,
-                     saved: Mapping[int, EventRecord] | None = None) -> _Window:
+                     saved: Mapping[int, EventRecord] | None = None) -> Window:
         """Insert the facts of `notifications` and of the batches after them, up to `limit` events
         (None: to the end of the log); note the cases they touch."""
-        window = _Window(position=after)
+        window = Window(position=after)
         while True:
             check_sealed(self._log.recorder, notifications, after=window.position)
             saved = saved or {}
             records = [saved.get(n.id) or decode_record(self._log.mapper, n) for n in notifications]
-            insert_values(session, facts, FACT_COLUMNS, [fact_values(r) for r in records])
-            others = 0
-            for record in records:
-                if record.case is not None:
-                    window.touched[record.case] += 1
-                else:
-                    others += 1
-                    if record.type in REGISTRY_TYPES:
-                        window.registry_changed = True
-                        keys, day = changed_by(record.payload)
-                        window.registry_keys |= keys
-                        if day is not None:
-                            window.declared_days.add(day)
-            window.position = notifications[-1].id
-            window.events += len(records)
-            if progress is not None and others:
-                progress(others)
+            self.take_records(session, window, records, progress)
             if len(notifications) < batch_size or (limit is not None and window.events >= limit):
                 return window
             notifications = self._notifications(window.position, batch_size)
             if not notifications:
                 return window
 
+    @staticmethod
+    def take_records(session: Session, window: Window, records: Sequence[EventRecord],
+                     progress: Callable[[int], None] | None) -> None:
+        """Insert the facts of `records` (the next events of the log, in order), noting the cases
+        they touch and what their registry events change."""
+        insert_values(session, facts, FACT_COLUMNS, [fact_values(r) for r in records])
+        others = 0
+        for record in records:
+            if record.case is not None:
+                window.touched[record.case] += 1
+            else:
+                others += 1
+                if record.type in REGISTRY_TYPES:
+                    window.registry_changed = True
+                    keys, day = changed_by(record.payload)
+                    window.registry_keys |= keys
+                    if day is not None:
+                        window.declared_days.add(day)
+        window.position = records[-1].position
+        window.events += len(records)
+        if progress is not None and others:
+            progress(others)
+
     def _take_small(self, session: Session, notifications: Sequence[Notification], after: int,
-                    saved: Mapping[int, EventRecord], progress: Callable[[int], None] | None) -> _Window | None:
+                    saved: Mapping[int, EventRecord], progress: Callable[[int], None] | None) -> Window | None:
         """A window of one batch with no registry event (None otherwise), its cases' rows computed
         BEFORE its first write: on SQLite the first write takes the database's write lock, and every
         other process's append waits for it (folding and judging under it was a third of an API
@@ -233,7 +254,7 @@ class Projections(StoredReads):
         records = [saved.get(n.id) or decode_record(self._log.mapper, n) for n in notifications]
         if any(r.case is None and r.type in REGISTRY_TYPES for r in records):
             return None
-        window = _Window(position=notifications[-1].id, events=len(records))
+        window = Window(position=notifications[-1].id, events=len(records))
         grouped: dict[str, list[EventRecord]] = defaultdict(list)
         for record in records:
             if record.case is not None:
@@ -255,7 +276,7 @@ class Projections(StoredReads):
             progress(len(records))
         return window
 
-    def _refresh(self, session: Session, window: _Window, progress: Callable[[int], None] | None) -> None:
+    def refresh(self, session: Session, window: Window, progress: Callable[[int], None] | None) -> None:
         """Redo the rows of the cases the window touched, and of those whose judgement read what
         its registry events change."""
         judgement = self._registry_judgement(session)

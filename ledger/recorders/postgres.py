@@ -107,6 +107,17 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
             marks = ",".join(["(" + ",".join(["%s"] * len(chunk[0])) + ")"] * len(chunk))
             cursor.execute(f"INSERT INTO {self._p}{target} VALUES {marks}", [v for row in chunk for v in row])
 
+    def _lend(self, cursor: Any) -> Any | None:
+        # Not lent yet: SQLAlchemy's psycopg dialect would set up a connection it did not open.
+        # The read models catch up after the commit, as before.
+        return None
+
+    def _last_before(self, cursor: Any, position: int) -> int:
+        query = SQL("SELECT MAX(notification_id) FROM {schema}.{table} WHERE notification_id < %s").format(
+            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        cursor.execute(query, (position,))
+        return cursor.fetchone()[0] or 0
+
     def _cursor_rows(self, query: Any, params: Sequence[Any] = ()) -> list[Any]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(query, params)

@@ -76,6 +76,13 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
             marks = ",".join("?" * len(rows[0]))
             cursor.executemany(f"INSERT INTO {target} VALUES ({marks})", list(rows))
 
+    def _lend(self, cursor: Any) -> Any | None:
+        return cursor.sqlite_cursor.connection
+
+    def _last_before(self, cursor: Any, position: int) -> int:
+        cursor.execute(f"SELECT MAX(rowid) FROM {self.events_table_name} WHERE rowid < ?", (position,))
+        return cursor.fetchone()[0] or 0
+
     def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
         found: dict[str, tuple[str, UUID, int]] = {}
         with self.datastore.transaction(commit=False) as c:

@@ -46,6 +46,13 @@ class StreamingRecorder(Protocol):
 
     def _signed(self) -> Any: ...
 
+    def _lend(self, cursor: Any) -> Any | None:
+        """The DB-API connection of the open transaction, for the read models to write into it
+        (None: this store does not lend it, and they catch up after the commit)."""
+
+    def _last_before(self, cursor: Any, position: int) -> int:
+        """The last position in the log before `position` (0: none)."""
+
     def _remember_signed(self) -> None: ...
 
 
@@ -64,6 +71,8 @@ class AppendSession:
         self._head: TreeHead | None = None
         self._signer: Signer | None = None
         self._done = False
+        #: After the first write: the last position in the log before this session's events.
+        self.preceding: int | None = None
 
     def __enter__(self) -> AppendSession:
         return self
@@ -85,6 +94,7 @@ class AppendSession:
             ids = self._recorder._insert_chunk(self._cursor, stored_events, keys)
             if self._head is None:  # read once the events' INSERT holds the write lock
                 self._head, self._signer = self._recorder._head_to_extend(self._cursor)
+                self.preceding = self._recorder._last_before(self._cursor, ids[0])
             result = seal(self._head, stored_events, ids, signer=None, clock=self._recorder.clock)
             self._recorder._insert_rows(self._cursor, "ledger_leaves (position, leaf_index, leaf_hash)", result.leaves)
             self._head = result.head
@@ -92,6 +102,13 @@ class AppendSession:
         except BaseException as error:
             self._fail(error)
             raise
+
+    def lend(self) -> Any | None:
+        """The DB-API connection of the open transaction (None before the first write, or if the
+        store does not lend it): what is written through it commits or rolls back with the events."""
+        if self._done or self._cursor is None:
+            return None
+        return self._recorder._lend(self._cursor)
 
     def commit(self) -> None:
         """Write the new tree head (and its signed checkpoint) and commit everything written."""
