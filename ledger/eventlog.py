@@ -63,13 +63,13 @@ class Appending:
             for event, s, position in zip(events, stored, positions, strict=True)
         ]
 
-    def lend(self) -> tuple[Any, int] | None:
-        """The open transaction's DB-API connection and the last position before its events (None
-        before the first write, or when the store does not lend it)."""
-        connection = self._session.lend()
-        if connection is None or self._session.preceding is None:
+    def lend(self) -> tuple[Any, str, int] | None:
+        """The open transaction's DB-API connection, its SQLAlchemy dialect, and the last position
+        before its events (None before the first write, or when the store does not lend it)."""
+        lent = self._session.lend()
+        if lent is None or self._session.preceding is None:
             return None
-        return connection, self._session.preceding
+        return lent[0], lent[1], self._session.preceding
 
     def commit(self) -> None:
         self._session.commit()

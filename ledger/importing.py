@@ -27,9 +27,9 @@ single append of the same events: the order of the log is the file's.
 The read models take each written chunk in within the same transaction, from the records the
 import just built (`ledger.projections.intake`): the facts as the chunk is written, the touched
 cases' rows and the tracked position just before the commit. So they commit or roll back with the
-events, and nothing is decoded again from the log. Where the store does not lend its connection
-(PostgreSQL, for now), or the read models were behind the log when the import began, the catch-up
-after the commit takes the events in instead, as it takes any other writer's.
+events, and nothing is decoded again from the log. Where the read models were behind the log when
+the import began, the catch-up after the commit takes the events in instead, as it takes any
+other writer's.
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ class ReadModelIntake(Protocol):
     #: It would not take the events in (the read models were behind the log): the catch-up will.
     declined: bool
 
-    def take(self, lent: tuple[Any, int] | None, records: Mapping[int, EventRecord]) -> bool:
+    def take(self, lent: tuple[Any, str, int] | None, records: Mapping[int, EventRecord]) -> bool:
         """Take in one written chunk through the lent connection; False: declined, for good."""
 
     def finish(self) -> None:

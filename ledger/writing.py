@@ -152,7 +152,9 @@ class Writer:
             with nullcontext() if dry_run else self._log.writing():
                 report, saved = retrying(attempt, again=lambda: replayable.replayable)
             if (report.appended or report.skipped) and not (report.refused or dry_run):
-                self._projections.catch_up(progress=project_progress, saved=saved)
+                # Read models behind the log take in other writers' events too: the import's
+                # progress counts its own events, no more.
+                self._projections.catch_up(progress=_at_most(project_progress, report.appended), saved=saved)
         return report
 
     def restore_lines(self, lines: Iterable[str], *, trusted: dict[str, str],
@@ -214,3 +216,19 @@ def _stage_export(batch: Batch, lines: Iterable[str], report: ImportReport) -> C
         except Refused as refusal:
             report.refused.append((line.number, str(refusal)))
     return checkpoint
+
+
+def _at_most(progress: Callable[[int], None] | None, limit: int) -> Callable[[int], None] | None:
+    """`progress`, reporting no more than `limit` in all."""
+    if progress is None:
+        return None
+    left = limit
+
+    def report(n: int) -> None:
+        nonlocal left
+        step = min(n, left)
+        left -= step
+        if step:
+            progress(step)
+
+    return report

@@ -179,6 +179,7 @@ class Projections(StoredReads):
         self._registry = None
         try:
             with self.view.transaction(commit=True) as session:
+                self._log.recorder.lock_out_writers(session.connection().connection.driver_connection)
                 for table in reversed(VIEW_TABLES):
                     session.execute(delete(table))
                 session.execute(delete(self.view.tracking_table))

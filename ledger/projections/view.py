@@ -68,8 +68,12 @@ class LedgerView(SQLAlchemyTrackingRecorder):
         if tracked is None:
             session.execute(insert(table).values(application_name=name, notification_id=tracking.notification_id))
         else:
-            session.execute(update(table).where(table.c.application_name == name)
-                            .values(notification_id=tracking.notification_id))
+            moved = session.execute(update(table).where(table.c.application_name == name)
+                                    .values(notification_id=tracking.notification_id))
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                # The row read above was deleted meanwhile (a rebuild in another transaction):
+                # the position would silently stay behind the facts written with it.
+                raise IntegrityError("the read models' tracking record changed during this catch-up")
 
     def reset(self) -> None:
         """Empty every read model and forget the position: the next catch-up rebuilds from 1."""

@@ -78,6 +78,10 @@ class LedgerRecorder(Protocol):
     clock: Callable[[], datetime]
     watermark: Watermark | None
 
+    def lock_out_writers(self, connection: Any) -> None:
+        """Take the store's write lock in `connection`'s open transaction (a rebuild's), until it
+        ends: no import writes read models beside it (`ledger.projections.intake`)."""
+
     def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
         """For each known key: (digest, aggregate id, version)."""
 

@@ -101,16 +101,23 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
         return ids
 
     def _insert_rows(self, cursor: Any, target: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        # One multi-row VALUES statement per chunk: no executemany (which pipelines in psycopg 3).
-        for start in range(0, len(rows), 1000):
-            chunk = rows[start : start + 1000]
-            marks = ",".join(["(" + ",".join(["%s"] * len(chunk[0])) + ")"] * len(chunk))
-            cursor.execute(f"INSERT INTO {self._p}{target} VALUES {marks}", [v for row in chunk for v in row])
+        # COPY, PostgreSQL's bulk path, instead of multi-row VALUES statements whose parameters
+        # psycopg adapts and sends one by one. A broken unique key raises the same IntegrityError
+        # an INSERT would.
+        if not rows:
+            return
+        with cursor.copy(f"COPY {self._p}{target} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
-    def _lend(self, cursor: Any) -> Any | None:
-        # Not lent yet: SQLAlchemy's psycopg dialect would set up a connection it did not open.
-        # The read models catch up after the commit, as before.
-        return None
+    def lock_out_writers(self, connection: Any) -> None:
+        # The lock every append takes (EXCLUSIVE on the events table): a rebuild deleting and
+        # re-inserting rows under an import's intake would make its DELETEs miss them.
+        with connection.cursor() as curs:
+            self._lock_table(curs)
+
+    def _lend(self, cursor: Any) -> tuple[Any, str] | None:
+        return cursor.connection, "postgresql"
 
     def _last_before(self, cursor: Any, position: int) -> int:
         query = SQL("SELECT MAX(notification_id) FROM {schema}.{table} WHERE notification_id < %s").format(

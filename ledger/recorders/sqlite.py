@@ -76,8 +76,12 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
             marks = ",".join("?" * len(rows[0]))
             cursor.executemany(f"INSERT INTO {target} VALUES ({marks})", list(rows))
 
-    def _lend(self, cursor: Any) -> Any | None:
-        return cursor.sqlite_cursor.connection
+    def lock_out_writers(self, connection: Any) -> None:
+        # Nothing to do: a rebuild's first statement (a DELETE) takes SQLite's database lock.
+        pass
+
+    def _lend(self, cursor: Any) -> tuple[Any, str] | None:
+        return cursor.sqlite_cursor.connection, "sqlite"
 
     def _last_before(self, cursor: Any, position: int) -> int:
         cursor.execute(f"SELECT MAX(rowid) FROM {self.events_table_name} WHERE rowid < ?", (position,))

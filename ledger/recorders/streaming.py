@@ -46,9 +46,9 @@ class StreamingRecorder(Protocol):
 
     def _signed(self) -> Any: ...
 
-    def _lend(self, cursor: Any) -> Any | None:
-        """The DB-API connection of the open transaction, for the read models to write into it
-        (None: this store does not lend it, and they catch up after the commit)."""
+    def _lend(self, cursor: Any) -> tuple[Any, str] | None:
+        """The DB-API connection of the open transaction and its SQLAlchemy dialect, for the read
+        models to write into it (None: this store does not lend it, they catch up after the commit)."""
 
     def _last_before(self, cursor: Any, position: int) -> int:
         """The last position in the log before `position` (0: none)."""
@@ -103,9 +103,10 @@ class AppendSession:
             self._fail(error)
             raise
 
-    def lend(self) -> Any | None:
-        """The DB-API connection of the open transaction (None before the first write, or if the
-        store does not lend it): what is written through it commits or rolls back with the events."""
+    def lend(self) -> tuple[Any, str] | None:
+        """The DB-API connection of the open transaction and its dialect (None before the first
+        write, or if the store does not lend it): what is written through it commits or rolls back
+        with the events."""
         if self._done or self._cursor is None:
             return None
         return self._recorder._lend(self._cursor)
