@@ -3,15 +3,17 @@
 An import hands each chunk's saved events, as the records it built, to an `Intake` while the
 chunk is still in the open transaction; the intake inserts their facts through the same
 connection (the append session lends it), and before the commit redoes the rows of every case
-the import touched (once each) and moves the tracking record to the import's last position. The events,
-their facts, their cases' rows and the position then commit together, or roll back together: the
-read models are never behind the log after an import, nothing is decoded again from the log, and
-no more than a chunk of records is held.
+the import touched (once each) and moves the tracking record to the import's last position. The
+events, their facts, their cases' rows and the position then commit together, or roll back
+together: the read models are never behind the log after an import, nothing is decoded again from
+the log, and no more than a chunk of records is held.
 
 The intake only starts on read models that hold every event before the import's first (checked
-under the write lock, inside the transaction): otherwise it declines, and the import's events are
-taken in by the catch-up after the commit, which also reports whatever is wrong with them.
-A store that lends no connection (`AppendSession.lend` is None) is caught up the same way.
+under the write lock, inside the transaction). Behind the log, it declines, and the import's
+events are taken in by the catch-up after the commit; a store that lends no connection
+(`AppendSession.lend` is None) is caught up the same way. Past the log, or with a position and
+facts that disagree, the read models were changed outside the ledger: the import is refused
+before its commit (`Intake._level_with`).
 """
 
 from __future__ import annotations
