@@ -67,13 +67,13 @@ class _Lent:
         connection goes back to the library's pool, where each import's would pile up."""
 
     def commit(self) -> None:
-        pass
+        """Left to the append session, which commits the events and the read models at once."""
 
     def rollback(self) -> None:
-        pass
+        """Left to the append session: a rollback here would undo the import's events too."""
 
     def close(self) -> None:
-        pass
+        """The connection goes back to the library's pool when the append session ends."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._connection, name)

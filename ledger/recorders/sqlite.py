@@ -77,8 +77,8 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
             cursor.executemany(f"INSERT INTO {target} VALUES ({marks})", list(rows))
 
     def lock_out_writers(self, connection: Any) -> None:
-        # Nothing to do: a rebuild's first statement (a DELETE) takes SQLite's database lock.
-        pass
+        """Nothing to take here: a rebuild's first statement (a DELETE) takes SQLite's database
+        lock, which every append waits for."""
 
     def _lend(self, cursor: Any) -> tuple[Any, str] | None:
         return cursor.sqlite_cursor.connection, "sqlite"

@@ -6,7 +6,7 @@ level check, its judging, the tracking row, the seal, an interrupt) and kill -9 
 read models tampered with before an import (tracking row, forged/deleted/edited facts, case rows);
 two writers at once (processes, threads, a rebuild on another connection); dry runs, duplicate-only
 imports, registry events that re-judge other cases, the projection progress, hostile bytes in a
-later chunk. Each test says what must hold; a failing one shows a hole (see the report)."""
+later chunk. Each test says what must hold; where it once failed, what the hole was (all fixed)."""
 
 from __future__ import annotations
 
@@ -143,10 +143,9 @@ def test_an_import_failing_at_any_step_leaves_the_log_and_read_models_as_they_we
 def test_a_refused_import_reports_no_projection_progress(sqlite_url: str, clock: FakeClock,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing was appended, so the read models took nothing in: a progress bar must not have
-    moved. FAILS (new with the intake): `take_records` reports each written chunk's non-case events
-    as it inserts their facts ([4, 4, 2] here), and they then roll back with the refusal; the same
-    for an import that fails after its first chunk. Before 2131a55 the catch-up, run only after a
-    commit, reported nothing."""
+    moved. (The intake's first version reported each written chunk's non-case events as it
+    inserted their facts, [4, 4, 2] here, which then rolled back with the refusal: it now reports
+    progress only once the import's read models are complete.)"""
     monkeypatch.setattr(importing, "CHUNK", 4)
     counted: list[int] = []
     with Ledger(sqlite_url, clock=clock) as ledger:
@@ -418,29 +417,31 @@ def test_two_ledgers_in_threads_importing_the_same_file_append_it_once(
         second.close()
 
 
+def paused_after(work: Callable[..., Any]) -> tuple[Callable[..., None], threading.Event, threading.Event]:
+    """`work`, made to stop once it has run (setting the first event) until the second is set."""
+    paused, release = threading.Event(), threading.Event()
+
+    def held(*args: Any) -> None:
+        work(*args)
+        paused.set()
+        release.wait(20)
+
+    return held, paused, release
+
+
 @pytest.mark.parametrize("split", [14, 10], ids=["import-touches-a-stored-case", "import-opens-the-case"])
 def test_an_import_while_another_connection_rebuilds_the_read_models_succeeds_or_fails_retryably_leaving_them_level(
         store_url: str, clock: FakeClock, split: int) -> None:
     """`ledger rebuild` in another process while `ledger import` runs: the rebuild is paused
-    just before its commit (its rows written) while the import takes its events in. SQLite holds.
-    FAIL on PostgreSQL (with the working tree's lending there): the intake's DELETE of a stored
-    case's rows waits for the rebuild, misses the rows it re-inserted, and its INSERT breaks
-    case_files_pkey: the import dies with a raw sqlalchemy IntegrityError (not retryable; the
-    catch-up after a commit used to absorb it). Opening a new case instead: the intake's UPDATE of
-    the tracking row (deleted and re-inserted by the rebuild) matches no row, the import commits
-    with facts to 18 but the position left at 10, and then raises StoreError "run `ledger rebuild`"
-    (before 2131a55: the same damage, silently)."""
+    just before its commit (its rows written) while the import takes its events in. (Once failed
+    on PostgreSQL: the intake's DELETE of a stored case's rows waited for the rebuild, missed the
+    rows it re-inserted and broke case_files_pkey; or the tracking row's UPDATE matched no row and
+    left the position behind the facts. A rebuild now takes the store's write lock, and the
+    tracking row's UPDATE must move one row.)"""
     importer, rebuilder = Ledger(store_url, clock=clock), Ledger(store_url, clock=clock)
     try:
         assert importer.import_lines(WORKED[:split]).appended == split
-        paused, release = threading.Event(), threading.Event()
-        original = rebuilder.projections._rebuild_cases
-
-        def held(*args: Any) -> None:
-            original(*args)
-            paused.set()
-            release.wait(20)
-
+        held, paused, release = paused_after(rebuilder.projections._rebuild_cases)
         rebuilder.projections._rebuild_cases = held  # type: ignore[method-assign]
         results: dict[str, Any] = {}
 
@@ -479,14 +480,7 @@ def test_a_reader_during_an_import_sees_the_read_models_as_before_until_the_comm
     try:
         assert writer.import_lines(WORKED[:10]).appended == 10
         before = reader.projections.table_rows(), tracked(reader)
-        inside, release = threading.Event(), threading.Event()
-        original = writer.projections.refresh
-
-        def slow(*args: Any) -> None:
-            original(*args)
-            inside.set()
-            release.wait(20)
-
+        slow, inside, release = paused_after(writer.projections.refresh)
         monkeypatch.setattr(writer.projections, "refresh", slow)
         thread = threading.Thread(target=lambda: writer.import_lines(WORKED[10:]))
         thread.start()
@@ -589,8 +583,8 @@ def test_the_projection_progress_sums_to_the_events_the_import_appended(
                 no_catch_up(patched, ledger)
                 ledger.append(json.loads(WORKED[14]), source="api")
         report = ledger.import_lines(lines, project_progress=counted.append)
-        # FAILS for "after-read-models-behind" (as before 2131a55): the intake declines and the
-        # catch-up reports the lagging event too (7 for 6 appended).
+        # "after-read-models-behind": the catch-up takes in the lagging event too, and once
+        # reported it (7 for 6 appended); an import's progress now counts its own events only.
         assert sum(counted) == report.appended, counted
         level_and_equal_to_a_rebuild(ledger)
 
