@@ -558,7 +558,9 @@ def drop_schema(conninfo: str, schema: str) -> None:
 def write_result(out: Path, events: int, run: dict[str, Any]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     day = datetime.now(LOCAL_TZ).date().isoformat()
-    path = out / f"{day}-{host_label()}-{size_label(events)}.json"
+    # Named by the commit measured too: two stops' runs on the same day keep their own files.
+    commit = (git_commit()["commit"] or "nogit")[:7]
+    path = out / f"{day}-{host_label()}-{size_label(events)}-{commit}.json"
     document: dict[str, Any] = {}
     if path.exists():
         try:

@@ -3,48 +3,55 @@
 The public facade: open a `Ledger` on a store URL, append events, ask questions.
 """
 
-from typing import TYPE_CHECKING, Any
+# First: the collector is held back while the facade is imported (`collector` says why).
+from . import collector as _collector  # noqa: I001
 
-from .accounts import LOGIN_ROLES, Login, Token
-from .application import BatchRefused, ImportReport, Ledger
-from .batch import Outcome
-from .calendar import LOCAL_TZ, WorkingCalendar, local_date
-from .domain.errors import (
-    ConcurrentAppend,
-    CorruptEvent,
-    InvalidField,
-    InvalidState,
-    KeyConflict,
-    LedgerError,
-    NotPermitted,
-    OutOfOrder,
-    Refused,
-    StoreError,
-    UnknownReference,
-)
-from .domain.refusals import MESSAGES as REFUSAL_MESSAGES
-from .domain.schema import EVENT_TYPES, REGISTRY_TYPES, Envelope, field_refusals, parse_event
-from .domain.values import parse_date, parse_known_at, parse_timestamp
-from .reports.verifiable import render_report
-from .interchange import (
-    LineDecodeError, count_input_lines, parse_document, read_input_lines, refused_element, stream_input_lines,
-)
-from .domain.values import AGENCY_KINDS, DECISIONS, OUTCOMES, POSITIONS, ROLES, RULE_CODES
-from .queries import CaseItem, CaseSummary, Choice, Clock, ConsultationItem, Inbox, OfficialInfo
-# The inspectors' replay, the oversight dashboard, the publications and the report files: each
-# module's own `__all__` is part of the facade (as asyncio's package does with its submodules).
-# The replay, the dashboard, the publications and the fonts are loaded when first asked for
-# (`_LAZY_MODULES`), so that a one-case command such as `ledger history` does not import them.
-from .reports import export
-from .reports.export import *  # noqa: F403
-# What the commands ask beyond `Ledger`'s methods: files written whole or not at all, reports
-# asked for (filters checked, verifiable parameters, tables, files), proofs checked with no
-# database, and the store's own failures.
-from . import operations, outputs, report_requests, trust_checks
-from .operations import *  # noqa: F403
-from .outputs import *  # noqa: F403
-from .report_requests import *  # noqa: F403
-from .trust_checks import *  # noqa: F403
+_collecting = _collector.pause()
+try:
+    from typing import TYPE_CHECKING, Any
+
+    from .accounts import LOGIN_ROLES, Login, Token
+    from .application import BatchRefused, ImportReport, Ledger
+    from .batch import Outcome
+    from .calendar import LOCAL_TZ, WorkingCalendar, local_date
+    from .domain.errors import (
+        ConcurrentAppend,
+        CorruptEvent,
+        InvalidField,
+        InvalidState,
+        KeyConflict,
+        LedgerError,
+        NotPermitted,
+        OutOfOrder,
+        Refused,
+        StoreError,
+        UnknownReference,
+    )
+    from .domain.refusals import MESSAGES as REFUSAL_MESSAGES
+    from .domain.schema import EVENT_TYPES, REGISTRY_TYPES, Envelope, field_refusals, parse_event
+    from .domain.values import parse_date, parse_known_at, parse_timestamp
+    from .reports.verifiable import render_report
+    from .interchange import (
+        LineDecodeError, count_input_lines, parse_document, read_input_lines, refused_element, stream_input_lines,
+    )
+    from .domain.values import AGENCY_KINDS, DECISIONS, OUTCOMES, POSITIONS, ROLES, RULE_CODES
+    from .queries import CaseItem, CaseSummary, Choice, Clock, ConsultationItem, Inbox, OfficialInfo
+    # The inspectors' replay, the oversight dashboard, the publications and the report files: each
+    # module's own `__all__` is part of the facade (as asyncio's package does with its submodules).
+    # The replay, the dashboard, the publications and the fonts are loaded when first asked for
+    # (`_LAZY_MODULES`), so that a one-case command such as `ledger history` does not import them.
+    from .reports import export
+    from .reports.export import *  # noqa: F403
+    # What the commands ask beyond `Ledger`'s methods: files written whole or not at all, reports
+    # asked for (filters checked, verifiable parameters, tables, files), proofs checked with no
+    # database, and the store's own failures.
+    from . import operations, outputs, report_requests, trust_checks
+    from .operations import *  # noqa: F403
+    from .outputs import *  # noqa: F403
+    from .report_requests import *  # noqa: F403
+    from .trust_checks import *  # noqa: F403
+finally:  # a failed import too: the process carries on collecting
+    _collector.resume(_collecting)
 
 if TYPE_CHECKING:
     from .dashboard import *  # noqa: F403

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from itertools import islice
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
@@ -19,7 +20,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from .domain.case import Case, case_id
-from .domain.errors import ConcurrentAppend, KeyConflict, OutOfOrder, Refused
+from .domain.errors import ConcurrentAppend, KeyConflict, OutOfOrder, Refused, StoreError
 from .domain.events import LedgerAggregate, LedgerEvent, ledger_event_id
 from .domain.programme import AgencyYear, agency_year_id
 from .domain.records import EventRecord
@@ -29,6 +30,11 @@ from .store import KeyRow
 
 #: SPEC §4: a claimed time more than this after the ledger's clock is refused.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+
+#: Aggregates an import keeps between its chunks (~2 KB each), the most recently used; one
+#: needed again later is read back from the import's open transaction. A file in claimed-time
+#: order touches a few thousand open cases at a time; a year of a city has a hundred thousand.
+KEEP_AGGREGATES = 20_000
 
 
 class AggregateStore(Protocol):
@@ -75,7 +81,19 @@ class Outcome:
 
 
 class Saver(Protocol):
+    """Where a batch writes, and asks about ids: the log, or an import's open transaction, which
+    also finds the ids its own earlier chunks wrote."""
+
     def save(self, events: Sequence[Any], keys: Sequence[KeyRow]) -> Any: ...
+
+    def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]: ...
+
+
+class OpenAppend(Saver, Protocol):
+    """An import's open transaction (`EventLog.appending`)."""
+
+    def load(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate | None:
+        """The aggregate with the events written so far in this transaction; None before its first write."""
 
 
 class StreamChecks(Protocol):
@@ -91,7 +109,7 @@ class StreamChecks(Protocol):
 
 
 class Batch:
-    def __init__(self, log: AggregateStore, *, clock: Callable[[], datetime], into: Saver | None = None,
+    def __init__(self, log: AggregateStore, *, clock: Callable[[], datetime], into: OpenAppend | None = None,
                  check_stream: StreamChecks | None = None) -> None:
         """`into`: an open transaction (`EventLog.appending`) each `commit` writes into instead of
         saving in a transaction of its own: an import commits a chunk at a time into it."""
@@ -99,6 +117,10 @@ class Batch:
         self._check_stream = check_stream
         self._clock = clock
         self._saver: Saver = into if into is not None else log
+        # Written into an open transaction, ids and aggregates need not all be kept: it has them.
+        self._into = into
+        #: Aggregates let go of between chunks (`KEEP_AGGREGATES`): read back from `into` if needed.
+        self._let_go: set[UUID] = set()
         # Shared with other batches until this one records a registry event (then it is copied);
         # checked when it is loaded from the log, not each time it is shared.
         on_load = None if check_stream is None else (lambda registry: check_stream.loaded(None, REGISTRY_ID))
@@ -152,7 +174,7 @@ class Batch:
         """Look up many idempotency ids at once (an import knows them all in advance)."""
         wanted = [k for k in set(keys) if k not in self._known_keys and k not in self._looked_up]
         if wanted:
-            self._known_keys.update(self._log.lookup_keys(wanted))
+            self._known_keys.update(self._saver.lookup_keys(wanted))
             self._looked_up.update(wanted)
 
     def add(
@@ -272,17 +294,45 @@ class Batch:
 
     def _aggregate_for(self, envelope: Envelope) -> LedgerAggregate:
         aggregate_id = self._aggregate_id(envelope)
-        aggregate = self._aggregates.get(aggregate_id)
+        aggregate = self._aggregates.pop(aggregate_id, None)  # put back last: the most recently used
         if aggregate is None:
             cls = Case if envelope.family == "case" else AgencyYear
-            if aggregate_id in self._absent:
+            reloaded = self._reload(aggregate_id, cls)
+            if reloaded is not None:
+                aggregate = reloaded
+            elif aggregate_id in self._absent:
                 aggregate = cls.shell(aggregate_id, self._clock())
             else:
                 aggregate = self._log.load(aggregate_id, cls)
                 if self._check_stream is not None:  # at version 0 too: a stream emptied outside the ledger
                     self._check_stream.loaded(envelope, aggregate_id)
-            self._aggregates[aggregate_id] = aggregate
+        self._aggregates[aggregate_id] = aggregate
         return aggregate
+
+    def _reload(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate | None:
+        """An aggregate let go of between chunks, read back from the open transaction (which
+        holds this import's earlier chunks). Not checked again against the read models: it was
+        when first loaded, and only this import has written to it since, under the write lock."""
+        if aggregate_id not in self._let_go or self._into is None:
+            return None
+        aggregate = self._into.load(aggregate_id, cls)
+        if aggregate is None:
+            raise StoreError("an aggregate this import wrote could not be read back from its transaction;"
+                             " nothing was appended")
+        self._let_go.discard(aggregate_id)
+        return aggregate
+
+    def _let_go_of_least_used(self) -> None:
+        """Keep KEEP_AGGREGATES aggregates (and the registry) between an import's chunks."""
+        excess = len(self._aggregates) - KEEP_AGGREGATES
+        for aggregate_id in list(islice(self._aggregates, max(excess, 0) + 1)):
+            if excess <= 0:
+                break
+            if aggregate_id != REGISTRY_ID:
+                del self._aggregates[aggregate_id]
+                self._absent.discard(aggregate_id)
+                self._let_go.add(aggregate_id)
+                excess -= 1
 
     def commit(self) -> list[Outcome]:
         """Save every staged event in one transaction; fill in positions and recorded times."""
@@ -310,6 +360,11 @@ class Batch:
                     for r in recordings
                 }
             self.discard()
+            if self._into is not None:
+                # An import's ids (a third of its memory at 1M events) are asked of its transaction
+                # again when a later line repeats one; only each staged id's line is kept.
+                self._known_keys = {}
+                self._let_go_of_least_used()
         else:
             where = {}
         for i, outcome in enumerate(self.outcomes):

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import Notification, Recording, StoredEvent
 from eventsourcing.utils import Environment, EnvType
 
@@ -52,6 +52,7 @@ class Appending:
 
     def __init__(self, log: EventLog, session: AppendSession) -> None:
         self._mapper = log.mapper
+        self._clock = log.clock
         self._session = session
 
     def save(self, events: Sequence[Any], keys: Sequence[KeyRow]) -> list[Recording[UUID]]:
@@ -62,6 +63,20 @@ class Appending:
                                           originator_version=s.originator_version, topic=s.topic, state=s.state))
             for event, s, position in zip(events, stored, positions, strict=True)
         ]
+
+    def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
+        """`EventLog.lookup_keys` inside the open transaction: the ids of its earlier chunks too."""
+        return self._session.lookup_keys(keys)
+
+    def load(self, aggregate_id: UUID, cls: type[LedgerAggregate]) -> LedgerAggregate | None:
+        """The aggregate with the events of this transaction's earlier chunks (None before its
+        first write): what an import let go of between chunks (`batch.KEEP_AGGREGATES`)."""
+        stored = self._session.stream(aggregate_id)
+        if stored is None:
+            return None
+        if not stored:
+            return cls.shell(aggregate_id, self._clock())
+        return cast(LedgerAggregate, project_aggregate(None, (self._mapper.to_domain_event(s) for s in stored)))
 
     def lend(self) -> tuple[Any, str, int] | None:
         """The open transaction's DB-API connection, its SQLAlchemy dialect, and the last position

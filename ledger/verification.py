@@ -15,7 +15,11 @@
 from __future__ import annotations
 
 import json
+from array import array
+from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -24,13 +28,14 @@ from sqlalchemy import select
 
 from .domain.errors import CorruptEvent
 from .integrity.checkpoint import Checkpoint
-from .integrity.merkle import Frontier, raw_leaf_checked, root_of
+from .integrity.merkle import Frontier, raw_leaf_checked
 from .integrity.trust import describe
 from .projections.audit import read_model_problems
 from .projections.tables import facts
 
 if TYPE_CHECKING:
     from .eventlog import EventLog
+    from .recorders import LedgerRecorder
     from .projections import Projections
     from .integrity.watermark import Watermark
 
@@ -90,14 +95,47 @@ class Verification:
 RECORDED_TIME_SLACK = timedelta(hours=1)
 
 
-def recompute_leaves(subject: Subject, result: Verification) -> list[tuple[int, bytes]]:
-    leaves = []
+class Leaves:
+    """The recomputed leaves in log order, held compactly: 40 bytes an event (a position and a
+    32-byte hash), where a list of (position, bytes) tuples took some 160 bytes an event."""
+
+    def __init__(self) -> None:
+        self.positions = array("q")
+        self._hashes = bytearray()
+
+    def append(self, position: int, leaf: bytes) -> None:
+        if len(leaf) != LEAF_SIZE:
+            raise ValueError(f"a leaf is {LEAF_SIZE} bytes, not {len(leaf)}")
+        self.positions.append(position)
+        self._hashes += leaf
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def leaf(self, index: int) -> bytes:
+        return bytes(self._hashes[LEAF_SIZE * index : LEAF_SIZE * (index + 1)])
+
+    def hashes(self) -> Iterator[bytes]:
+        return (self.leaf(index) for index in range(len(self)))
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        return zip(self.positions, self.hashes(), strict=True)
+
+
+#: The bytes of one leaf hash (SHA-256).
+LEAF_SIZE = 32
+#: Sealed leaves read from the store at a time.
+SEALED_PAGE = 50_000
+
+
+def recompute_leaves(subject: Subject, result: Verification) -> Leaves:
+    leaves = Leaves()
     latest: datetime | None = None
     for raw in subject.log.recorder.raw_events():
         leaf, id_parsed = raw_leaf_checked(raw)
         if not id_parsed:
             result.problems.append(Problem(raw.position, "the stored aggregate id is not a valid id (altered?)"))
-        leaves.append((raw.position, leaf))
+        leaves.append(raw.position, leaf)
         recorded = _recorded_time(raw.state)
         if recorded is not None:
             if latest is not None and recorded < latest - RECORDED_TIME_SLACK:
@@ -107,6 +145,18 @@ def recompute_leaves(subject: Subject, result: Verification) -> list[tuple[int, 
                 ))
             latest = recorded if latest is None else max(latest, recorded)
     return leaves
+
+
+def sealed_rows(recorder: LedgerRecorder, leaves: Leaves) -> Iterator[tuple[int, int, str]]:
+    """Every sealed leaf row (position, leaf index, hash), in log order, SEALED_PAGE at a time:
+    the pages are the log's own position ranges (the first from below any position), then
+    whatever lies past its last event."""
+    after: int | None = None
+    for end in range(SEALED_PAGE, len(leaves) + SEALED_PAGE, SEALED_PAGE):
+        upto = leaves.positions[min(end, len(leaves)) - 1]
+        yield from recorder.stored_leaves(after=after, upto=upto)
+        after = upto
+    yield from recorder.stored_leaves(after=after)
 
 
 #: How the library's JSON transcoder begins every stored event state: the recorded time first.
@@ -134,44 +184,51 @@ def verify(subject: Subject, *, full: bool = False, trusted: dict[str, str]) -> 
     result = Verification(trusted=trusted)
     leaves = recompute_leaves(subject, result)
     result.events = len(leaves)
-    _compare_leaves(leaves, subject.log.recorder.stored_leaves(), result)
+    _compare_leaves(leaves, sealed_rows(subject.log.recorder, leaves), result)
     checkpoints = subject.log.recorder.stored_checkpoints()
-    _check_checkpoints(checkpoints, leaves, result)
+    root = _check_checkpoints(checkpoints, leaves, result)
     _check_watermark(subject, checkpoints, len(leaves), result)
-    _check_head(subject, leaves, result)
+    _check_head(subject, leaves, root, result)
     _check_consumption(subject, leaves, result)
     if full and result.ok:
         _check_read_models(subject, result)
     return result
 
 
-def _compare_leaves(leaves: list[tuple[int, bytes]], sealed: list[tuple[int, int, str]], result: Verification) -> None:
-    if leaves and not sealed:
-        result.problems.append(Problem(leaves[0][0], "no event of this store has a leaf sealed at append time: it was"
-                                       " made by a version before sealing (export it with that version and"
-                                       " `ledger restore` the export), or its leaves were deleted"))
-        return
-    for index in range(max(len(leaves), len(sealed))):
-        if index >= len(sealed):
-            result.problems.append(Problem(leaves[index][0], "this event has no leaf sealed at append time"
-                                           " (written into the log outside the ledger?)"))
-            return
-        position, leaf_index, leaf_hex = sealed[index]
+def _compare_leaves(leaves: Leaves, sealed: Iterable[tuple[int, int, str]], result: Verification) -> None:
+    try:
+        _compare_sealed(leaves, sealed, result)
+    except CorruptEvent as damaged:  # a leaf row that is not one the ledger writes
+        result.problems.append(Problem(damaged.position, str(damaged)))
+
+
+def _compare_sealed(leaves: Leaves, sealed: Iterable[tuple[int, int, str]], result: Verification) -> None:
+    count = 0
+    for index, (position, leaf_index, leaf_hex) in enumerate(sealed):
+        count = index + 1
         if index >= len(leaves):
             result.problems.append(Problem(position, "the event sealed here is missing from the log (deleted?)"))
             return
-        actual_position, actual = leaves[index]
+        actual_position = leaves.positions[index]
         if actual_position != position or leaf_index != index:
             result.problems.append(Problem(min(actual_position, position),
                                            "the log's order or contents changed here (deleted or inserted?)"))
             return
-        if actual.hex() != leaf_hex:
+        if leaves.leaf(index).hex() != leaf_hex:
             result.problems.append(Problem(position, "the stored event's bytes differ from those sealed when it"
                                                      " was appended"))
             return
+    if count == 0 and len(leaves):
+        result.problems.append(Problem(leaves.positions[0], "no event of this store has a leaf sealed at append time:"
+                                       " it was made by a version before sealing (export it with that version and"
+                                       " `ledger restore` the export), or its leaves were deleted"))
+    elif count < len(leaves):
+        result.problems.append(Problem(leaves.positions[count], "this event has no leaf sealed at append time"
+                                       " (written into the log outside the ledger?)"))
 
 
-def _check_checkpoints(checkpoints: list[Checkpoint], leaves: list[tuple[int, bytes]], result: Verification) -> None:
+def _check_checkpoints(checkpoints: list[Checkpoint], leaves: Leaves, result: Verification) -> bytes:
+    """Check every checkpoint against the recomputed leaves; return the root of all of them."""
     result.checkpoints = len(checkpoints)
     if not result.trusted:
         result.problems.append(Problem(None, "no trusted key: nothing vouches for this ledger (name the instance's"
@@ -189,7 +246,7 @@ def _check_checkpoints(checkpoints: list[Checkpoint], leaves: list[tuple[int, by
             continue
         if checkpoint.size > len(leaves):
             result.problems.append(Problem(
-                leaves[-1][0] if leaves else None,
+                leaves.positions[-1] if leaves else None,
                 f"checkpoint at size {checkpoint.size} covers events no longer in the log ({len(leaves)} left)",
             ))
             continue
@@ -207,6 +264,7 @@ def _check_checkpoints(checkpoints: list[Checkpoint], leaves: list[tuple[int, by
                 ))
             else:
                 result.signed = max(result.signed, checkpoint.size)
+    return frontier.root()
 
 
 def _check_watermark(subject: Subject, checkpoints: list[Checkpoint], events: int, result: Verification) -> None:
@@ -233,35 +291,53 @@ def _check_watermark(subject: Subject, checkpoints: list[Checkpoint], events: in
                                              " events now)"))
 
 
-def _check_head(subject: Subject, leaves: list[tuple[int, bytes]], result: Verification) -> None:
+def _check_head(subject: Subject, leaves: Leaves, expected: bytes, result: Verification) -> None:
+    """The stored tree head must be the tree of the recomputed leaves (`expected`: their root)."""
     try:
         head = subject.log.recorder.tree_head()
     except CorruptEvent as damaged:
         result.problems.append(Problem(None, str(damaged)))
         return
-    expected = root_of(leaf for _, leaf in leaves)
     if head.size != len(leaves) or head.root() != expected:
         result.problems.append(Problem(
-            leaves[min(head.size, len(leaves) - 1)][0] if leaves else None,
+            leaves.positions[min(head.size, len(leaves) - 1)] if leaves else None,
             f"the store's tree head (size {head.size}) is not the tree of its {len(leaves)} events",
         ))
 
 
-def _check_consumption(subject: Subject, leaves: list[tuple[int, bytes]], result: Verification) -> None:
+def _check_consumption(subject: Subject, leaves: Leaves, result: Verification) -> None:
     tracked = subject.projections.position()
     result.tracked = 0
-    positions = [p for p, _ in leaves]
-    if tracked and tracked not in set(positions):
-        result.problems.append(Problem(tracked, "the read models claim a position the log does not have"))
+    positions = leaves.positions  # ascending: the log's order
+    whole = type(tracked) is int  # SQLite's integer column takes text or a blob too
+    consumed = bisect_right(positions, tracked) if tracked and whole else 0
+    if tracked and (not whole or consumed == 0 or positions[consumed - 1] != tracked):
+        result.problems.append(Problem(tracked if whole else None,
+                                       f"the read models claim a position the log does not have ({tracked!r})"
+                                       if not whole else "the read models claim a position the log does not have"))
         return
-    consumed = [p for p in positions if p <= tracked]
-    result.tracked = len(consumed)
+    result.tracked = consumed
+    query = select(facts.c.position).order_by(facts.c.position).execution_options(yield_per=SEALED_PAGE)
     with subject.projections.view.transaction(commit=False) as session:
-        stored = [row[0] for row in session.execute(select(facts.c.position).order_by(facts.c.position))]
-    if stored != consumed:
-        missing = sorted(set(consumed) ^ set(stored))
-        result.problems.append(Problem(missing[0] if missing else None,
-                                       "the read models' facts do not match the log up to their position"))
+        rows = session.execute(query)
+        try:
+            parting = _first_parting((row[0] for row in rows), positions[:consumed])
+        finally:
+            rows.close()  # a server-side cursor on PostgreSQL, perhaps read only in part
+    if parting is not None:
+        result.problems.append(Problem(parting, "the read models' facts do not match the log up to their position"))
+
+
+def _first_parting(stored: Iterator[int], expected: Sequence[int]) -> int | None:
+    """Two ascending sequences compared in step: None if equal, else the smallest position that
+    one has and the other has not (where they first part)."""
+    for index, fact in enumerate(chain(stored, [None])):
+        wanted = expected[index] if index < len(expected) else None
+        if fact != wanted:
+            return min(p for p in (fact, wanted) if p is not None)
+        if fact is None:
+            return None
+    return None
 
 
 def _check_read_models(subject: Subject, result: Verification) -> None:

@@ -104,7 +104,7 @@ class LedgerRecorder(Protocol):
     def select_events_raw(self, originator_id: UUID) -> list[RawEvent]:
         """One aggregate's stored rows, by version."""
 
-    def stored_leaves(self, after: int = 0, upto: int | None = None) -> list[tuple[int, int, str]]:
+    def stored_leaves(self, after: int | None = 0, upto: int | None = None) -> list[tuple[int, int, str]]:
         """(position, leaf index, leaf hash) written at append time, in log order."""
 
     def stored_leaves_at(self, positions: Sequence[int]) -> list[tuple[int, int, str]]:
@@ -292,18 +292,29 @@ class _SealMixin:
             marks = ", ".join([self._m] * len(chunk))
             cursor.execute(self._sql("SELECT position, leaf_index, leaf_hash FROM {p}ledger_leaves WHERE position IN ("
                                      + marks + ")"), tuple(chunk))
-            rows.extend((int(r[0]), int(r[1]), r[2]) for r in cursor.fetchall())
+            rows.extend(_leaf_row(r) for r in cursor.fetchall())
         return sorted(rows)
 
-    def _leaf_rows(self, cursor: Any, after: int, upto: int | None) -> list[tuple[int, int, str]]:
-        query = "SELECT position, leaf_index, leaf_hash FROM {p}ledger_leaves WHERE position > {m}"
-        params: tuple[int, ...] = (after,)
-        if upto is not None:
-            query += " AND position <= {m}"
-            params = (after, upto)
-        cursor.execute(self._sql(query + " ORDER BY position"), params)
-        return [(int(r[0]), int(r[1]), r[2]) for r in cursor.fetchall()]
+    def _leaf_rows(self, cursor: Any, after: int | None, upto: int | None) -> list[tuple[int, int, str]]:
+        """The leaf rows with after < position <= upto (None: no bound; positions are the log's, 1
+        and up, so only a row added outside the ledger lies at 0 or below)."""
+        bounds = [("position > {m}", after), ("position <= {m}", upto)]
+        where = " AND ".join(condition for condition, value in bounds if value is not None) or "1 = 1"
+        params = tuple(value for _, value in bounds if value is not None)
+        cursor.execute(self._sql(f"SELECT position, leaf_index, leaf_hash FROM {{p}}ledger_leaves WHERE {where}"
+                                 " ORDER BY position"), params)
+        return [_leaf_row(r) for r in cursor.fetchall()]
 
+
+
+def _leaf_row(row: Any) -> tuple[int, int, str]:
+    """A sealed leaf row as (position, leaf index, hash); SQLite's integer columns take text too,
+    and a row whose position or index is not a whole number was not written by the ledger."""
+    position, index, leaf = row[0], row[1], row[2]
+    if type(position) is not int or type(index) is not int:
+        raise CorruptEvent(None, f"a sealed leaf row is not as the ledger writes it (position {position!r},"
+                                 f" leaf index {index!r}): changed outside the ledger")
+    return position, index, leaf
 
 
 def _blob(value: Any) -> bytes:

@@ -134,6 +134,20 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
         rows = self._cursor_rows(self._sql("SELECT * FROM {p}ledger_keys WHERE key = ANY(%s)"), (list(keys),))
         return {r["key"]: (r["digest"], r["originator_id"], r["originator_version"]) for r in rows}
 
+    def _stream_in(self, cursor: Any, originator_id: UUID) -> list[StoredEvent]:
+        query = SQL("SELECT originator_version, topic, state FROM {schema}.{table} WHERE originator_id = %s"
+                    " ORDER BY originator_version").format(schema=Identifier(self.datastore.schema),
+                                                           table=Identifier(self.events_table_name))
+        cursor.execute(query, (originator_id,))
+        return [StoredEvent(originator_id=originator_id, originator_version=version, topic=topic, state=bytes(state))
+                for version, topic, state in cursor.fetchall()]
+
+    def _keys_in(self, cursor: Any, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
+        # The append's cursor has tuple rows (`_open_append`).
+        cursor.execute(self._sql("SELECT key, digest, originator_id, originator_version FROM {p}ledger_keys"
+                                 " WHERE key = ANY(%s)"), (list(keys),))
+        return {key: (digest, originator_id, version) for key, digest, originator_id, version in cursor.fetchall()}
+
     def existing_streams(self, originator_ids: Sequence[UUID]) -> set[UUID]:
         query = SQL("SELECT DISTINCT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s)").format(
             schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
@@ -164,7 +178,7 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
     def select_events_raw(self, originator_id: UUID) -> list[RawEvent]:
         return [self._raw(row) for row in self._cursor_rows(self.select_stream_statement, (originator_id,))]
 
-    def stored_leaves(self, after: int = 0, upto: int | None = None) -> list[tuple[int, int, str]]:
+    def stored_leaves(self, after: int | None = 0, upto: int | None = None) -> list[tuple[int, int, str]]:
         with self.datastore.transaction(commit=False) as curs:
             curs.row_factory = _tuples
             return self._leaf_rows(curs, after, upto)

@@ -88,13 +88,17 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
         return cursor.fetchone()[0] or 0
 
     def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
-        found: dict[str, tuple[str, UUID, int]] = {}
         with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(keys), 500):
-                chunk = list(keys[start : start + 500])
-                c.execute(f"SELECT * FROM ledger_keys WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-                for row in c.fetchall():
-                    found[row["key"]] = (row["digest"], UUID(row["originator_id"]), row["originator_version"])
+            return self._keys_in(c, keys)
+
+    def _keys_in(self, cursor: Any, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
+        found: dict[str, tuple[str, UUID, int]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            cursor.execute("SELECT key, digest, originator_id, originator_version FROM ledger_keys"
+                           f" WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            for key, digest, originator_id, version in cursor.fetchall():
+                found[key] = (digest, UUID(originator_id), version)
         return found
 
     def existing_streams(self, originator_ids: Sequence[UUID]) -> set[UUID]:
@@ -107,6 +111,12 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
                           f" WHERE originator_id IN ({','.join('?' * len(chunk))})", chunk)
                 found.update(UUID(str(row[0])) for row in c.fetchall())
         return found
+
+    def _stream_in(self, cursor: Any, originator_id: UUID) -> list[StoredEvent]:
+        cursor.execute(f"SELECT originator_version, topic, state FROM {self.events_table_name}"
+                       " WHERE originator_id = ? ORDER BY originator_version", (originator_id.hex,))
+        return [StoredEvent(originator_id=originator_id, originator_version=version, topic=topic, state=state)
+                for version, topic, state in cursor.fetchall()]
 
     def positions_of(self, originator_id: UUID) -> dict[int, int]:
         with self.datastore.transaction(commit=False) as c:
@@ -145,7 +155,7 @@ class SQLiteLedgerRecorder(_SealMixin, SQLiteApplicationRecorder):
             )
             return [RawEvent(r[0], _stored_id(r[1]), r[2], str(r[3]), _blob(r[4])) for r in c.fetchall()]
 
-    def stored_leaves(self, after: int = 0, upto: int | None = None) -> list[tuple[int, int, str]]:
+    def stored_leaves(self, after: int | None = 0, upto: int | None = None) -> list[tuple[int, int, str]]:
         with self.datastore.transaction(commit=False) as c:
             return self._leaf_rows(c, after, upto)
 

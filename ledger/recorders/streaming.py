@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, ExitStack, suppress
 from typing import Any, Protocol
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
@@ -52,6 +53,14 @@ class StreamingRecorder(Protocol):
 
     def _last_before(self, cursor: Any, position: int) -> int:
         """The last position in the log before `position` (0: none)."""
+
+    def _keys_in(self, cursor: Any, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
+        """`lookup_keys` inside the open transaction: the ids its earlier chunks wrote are found too."""
+
+    def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]: ...
+
+    def _stream_in(self, cursor: Any, originator_id: UUID) -> list[StoredEvent]:
+        """One aggregate's stored events, in version order, as the open transaction sees them."""
 
     def _remember_signed(self) -> None: ...
 
@@ -110,6 +119,27 @@ class AppendSession:
         if self._done or self._cursor is None:
             return None
         return self._recorder._lend(self._cursor)
+
+    def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
+        """For each known id: (digest, aggregate id, version), as this transaction sees them: the
+        ids of its own earlier chunks too (so an import need not keep them all in memory)."""
+        if self._done or self._cursor is None:
+            return self._recorder.lookup_keys(keys)
+        try:
+            return self._recorder._keys_in(self._cursor, keys)
+        except BaseException as error:
+            self._fail(error)
+            raise
+
+    def stream(self, originator_id: UUID) -> list[StoredEvent] | None:
+        """One aggregate's stored events as this transaction sees them (None before its first write)."""
+        if self._done or self._cursor is None:
+            return None
+        try:
+            return self._recorder._stream_in(self._cursor, originator_id)
+        except BaseException as error:
+            self._fail(error)
+            raise
 
     def commit(self) -> None:
         """Write the new tree head (and its signed checkpoint) and commit everything written."""

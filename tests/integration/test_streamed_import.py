@@ -5,6 +5,7 @@ append of the same lines. On SQLite and PostgreSQL (`store_url`)."""
 from __future__ import annotations
 
 import threading
+import time
 import tracemalloc
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from ledger import Ledger
+from ledger import batch as batch_module
 from ledger import eventlog, importing
 from tests.builders import event, lines, opened, registry_lines
 
@@ -73,7 +75,11 @@ def two_stores(request: pytest.FixtureRequest, tmp_path: Any) -> list[str]:
     return [first, f"{base}?schema={schema}"]
 
 
-def test_a_streamed_import_writes_the_same_log_as_one_append(two_stores, clock, small_chunks):
+@pytest.mark.parametrize("keep", [20_000, 2], ids=["every-case-kept", "cases-read-back"])
+def test_a_streamed_import_writes_the_same_log_as_one_append(two_stores, clock, small_chunks, monkeypatch, keep):
+    """Also when the import keeps only two cases between chunks and reads the others back from
+    its open transaction (`batch.KEEP_AGGREGATES`)."""
+    monkeypatch.setattr(batch_module, "KEEP_AGGREGATES", keep)
     file = workload(cases=6, per_case=5)
     streamed_url, single_url = two_stores
     with Ledger(streamed_url, clock=clock) as streamed:
@@ -158,30 +164,40 @@ def test_a_conflict_at_the_first_write_reruns_the_import_from_a_replay_of_its_in
         assert ledger.event_count() == len(registry_lines()) + 2 + len(known) + len(file) - len(prefix)
 
 
-def test_a_writer_during_the_import_waits_for_it_and_nothing_interleaves(store_url, clock, small_chunks, monkeypatch):
-    with Ledger(store_url, clock=clock) as setup:
-        setup.import_lines(lines(*registry_lines(), opened(case="HCM-W")))
-    start = len(registry_lines()) + 1
-    file = workload(cases=4, per_case=5)[len(registry_lines()):]
+def writer_after_first_chunk(monkeypatch: pytest.MonkeyPatch, store_url: str, clock: Any, obj: dict[str, Any],
+                             settle: float = 0.0) -> tuple[threading.Thread, list[Exception]]:
+    """Another ledger's append of `obj` (through the web), started in a thread once the import has
+    written its first chunk and so holds the write lock (then `settle` seconds to let it queue);
+    the thread, and the errors it met."""
     original = eventlog.Appending.save
     errors: list[Exception] = []
 
     def other_writer() -> None:
         try:
             with Ledger(store_url, clock=clock) as other:
-                other.append(coordinator("HCM-W", 1), source="web")
-        except Exception as error:  # noqa: BLE001 - asserted below
+                other.append(obj, source="web")
+        except Exception as error:  # noqa: BLE001 - asserted by the caller
             errors.append(error)
 
     writer = threading.Thread(target=other_writer)
 
     def start_a_writer_mid_import(self: Any, events: Any, keys: Any) -> Any:
         result = original(self, events, keys)
-        if not writer.is_alive() and writer.ident is None:
-            writer.start()  # the import holds the write lock from its first chunk on
+        if writer.ident is None:
+            writer.start()
+            time.sleep(settle)
         return result
 
     monkeypatch.setattr(eventlog.Appending, "save", start_a_writer_mid_import)
+    return writer, errors
+
+
+def test_a_writer_during_the_import_waits_for_it_and_nothing_interleaves(store_url, clock, small_chunks, monkeypatch):
+    with Ledger(store_url, clock=clock) as setup:
+        setup.import_lines(lines(*registry_lines(), opened(case="HCM-W")))
+    start = len(registry_lines()) + 1
+    file = workload(cases=4, per_case=5)[len(registry_lines()):]
+    writer, errors = writer_after_first_chunk(monkeypatch, store_url, clock, coordinator("HCM-W", 1))
     with Ledger(store_url, clock=clock) as ledger:
         report = ledger.import_lines(one_shot(file))
         writer.join(60)
@@ -190,6 +206,37 @@ def test_a_writer_during_the_import_waits_for_it_and_nothing_interleaves(store_u
         assert [r.key for r in records[start : start + len(file)]] == [f"{r}" for r in importing_ids(file)]
         assert records[-1].case == "HCM-W" and records[-1].position == start + len(file) + 1
         assert ledger.verify(full=True).ok
+
+
+def test_an_id_repeated_chunks_later_for_another_event_names_the_line_it_first_appeared_on(ledger, small_chunks):
+    """The ids written by earlier chunks are not kept in memory: the open transaction is asked."""
+    ledger.import_lines(lines(*registry_lines()))
+    file = workload(cases=3, per_case=5)[len(registry_lines()):]  # 15 lines, 3 chunks of 7
+    first_line = 1 + file.index(lines(opened(case="HCM-1", id="HCM-1-o"))[0])
+    assert first_line < 8  # in the first chunk
+    again = lines(opened(case="HCM-1", id="HCM-1-o", title="khác"))[0]
+    start = ledger.event_count()
+    report = ledger.import_lines(one_shot([*file, again, file[first_line - 1]]))
+    assert report.refused == [(len(file) + 1, f"id 'HCM-1-o' appears earlier in this file, on line {first_line},"
+                                              " for a different event")]
+    assert ledger.event_count() == start
+
+
+def test_a_case_read_back_from_the_open_transaction_is_judged_as_it_stands(ledger, small_chunks, monkeypatch):
+    """Two cases kept between chunks of seven lines: the others are read back with the events of
+    the import's earlier chunks, so their coordinators are accepted and a second opening of the
+    first case, on the last line, is refused (an empty case would accept it and refuse them)."""
+    monkeypatch.setattr(batch_module, "KEEP_AGGREGATES", 2)
+    ledger.import_lines(lines(*registry_lines()))
+    file = workload(cases=6, per_case=5)[len(registry_lines()):]  # six openings, then coordinators
+    reopened = lines(opened(case="HCM-0", id="HCM-0-again"))[0]
+    start = ledger.event_count()
+    report = ledger.import_lines(one_shot([*file, reopened]))
+    assert [number for number, _ in report.refused] == [len(file) + 1], report.refused
+    assert "HCM-0" in report.refused[0][1]
+    assert ledger.event_count() == start
+    report = ledger.import_lines(one_shot(file))
+    assert (report.appended, report.refused) == (len(file), [])
 
 
 def importing_ids(file: list[str]) -> list[str]:
@@ -219,8 +266,8 @@ def test_the_memory_of_an_import_does_not_grow_with_its_size(sqlite_url, clock, 
             finally:
                 tracemalloc.stop()
             assert report.appended == len(file)
-    # What still grows with the file is only the ids seen (with their digests) and the aggregates'
-    # validation state: ~0.4 KB an event here, against ~4.8 KB an event when the whole file was
+    # What still grows with the file is only the line of each id staged and the aggregates'
+    # validation state: ~0.3 KB an event here, against ~4.8 KB an event when the whole file was
     # held (lines, envelopes, events, records).
     per_event = (peaks[3200] - peaks[800]) / 2400
     assert per_event < 1000, peaks

@@ -95,3 +95,44 @@ def test_calendar_declarations_are_kept_with_their_notice(desk):
     desk.add({"type": "CalendarDayDeclared", "date": "2024-05-11", "working": True,
               "reference": "Thông báo 123/TB-UBND", "at": "2024-05-01T00:00:00+07:00"})
     assert desk.registry.calendar_overrides() == {datetime(2024, 5, 11).date(): True}
+
+
+def test_a_copy_of_the_registry_takes_every_kind_of_change_without_touching_the_original(desk):
+    """Appends validate against one shared registry and record on a copy of it; the copy is made
+    by hand (only what folding changes), so every kind of registry change is folded into a copy
+    here and the original must read exactly as before."""
+    import copy
+
+    from ledger.domain.schema import parse_event
+
+    original = desk.registry
+    before = copy.deepcopy((original.agencies, original.officials, original.procedures, original.calendar))
+    twin = copy.deepcopy(original)
+    later = "2024-05-02T08:00:00+07:00"
+    changes = [
+        {"type": "AgencyRegistered", "agency": "SKHDT", "name": "Sở KH-ĐT", "name_en": "Planning",
+         "kind": "department", "mandate": ["investment"], "at": later},
+        {"type": "AgencyMandateChanged", "agency": "STNMT", "mandate": ["land"], "at": later},
+        {"type": "AgencyMerged", "agency": "STNMT", "into": "SXD", "at": later},
+        {"type": "OfficialAppointed", "official": "skhdt.head", "name": "Trưởng", "agency": "SKHDT",
+         "role": "head", "at": later},
+        {"type": "OfficialTransferred", "official": "sxd.nva", "agency": "STNMT", "role": "head", "at": later},
+        {"type": "OfficialDeparted", "official": "sxd.head", "at": later},
+        {"type": "ProcedureDefined", "procedure": "REAL_ESTATE_DIFFICULTY", "name": "Mới", "processing_days": 10,
+         "focal_agency": "SXD", "domains": ["real_estate"], "at": later},
+        {"type": "CalendarDayDeclared", "date": "2024-05-03", "working": False, "reference": "QĐ 1", "at": later},
+    ]
+    for change in changes:
+        envelope = parse_event(change)
+        twin.apply(envelope.payload, envelope.at)
+
+    assert (original.agencies, original.officials, original.procedures, original.calendar) == before
+    moment = at("2024-06-01T00:00:00")
+    assert twin.agency_at("STNMT", moment) is None and original.agency_at("STNMT", moment) is not None
+    assert twin.posting_at("sxd.nva", moment).role == "head"
+    assert original.posting_at("sxd.nva", moment).role == "specialist"
+    assert twin.posting_at("sxd.head", moment) is None and original.posting_at("sxd.head", moment) is not None
+    assert twin.procedure_at("REAL_ESTATE_DIFFICULTY", moment).processing_days == 10
+    assert original.procedure_at("REAL_ESTATE_DIFFICULTY", moment).processing_days == 15
+    assert "SKHDT" in twin.agencies and "SKHDT" not in original.agencies
+    assert twin.calendar and not original.calendar
