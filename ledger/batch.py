@@ -325,14 +325,14 @@ class Batch:
     def _let_go_of_least_used(self) -> None:
         """Keep KEEP_AGGREGATES aggregates (and the registry) between an import's chunks."""
         excess = len(self._aggregates) - KEEP_AGGREGATES
-        for aggregate_id in list(islice(self._aggregates, max(excess, 0) + 1)):
-            if excess <= 0:
-                break
-            if aggregate_id != REGISTRY_ID:
-                del self._aggregates[aggregate_id]
-                self._absent.discard(aggregate_id)
-                self._let_go.add(aggregate_id)
-                excess -= 1
+        if excess <= 0:
+            return
+        # The dict's order is the order of last use (`_aggregate_for` puts each back last).
+        oldest = [a for a in islice(self._aggregates, excess + 1) if a != REGISTRY_ID][:excess]
+        for aggregate_id in oldest:
+            del self._aggregates[aggregate_id]
+            self._absent.discard(aggregate_id)
+            self._let_go.add(aggregate_id)
 
     def commit(self) -> list[Outcome]:
         """Save every staged event in one transaction; fill in positions and recorded times."""

@@ -306,7 +306,6 @@ class _SealMixin:
         return [_leaf_row(r) for r in cursor.fetchall()]
 
 
-
 def _leaf_row(row: Any) -> tuple[int, int, str]:
     """A sealed leaf row as (position, leaf index, hash); SQLite's integer columns take text too,
     and a row whose position or index is not a whole number was not written by the ledger."""

@@ -131,8 +131,9 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
             return list(curs.fetchall())
 
     def lookup_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
-        rows = self._cursor_rows(self._sql("SELECT * FROM {p}ledger_keys WHERE key = ANY(%s)"), (list(keys),))
-        return {r["key"]: (r["digest"], r["originator_id"], r["originator_version"]) for r in rows}
+        with self.datastore.transaction(commit=False) as curs:
+            curs.row_factory = _tuples
+            return self._keys_in(curs, keys)
 
     def _stream_in(self, cursor: Any, originator_id: UUID) -> list[StoredEvent]:
         query = SQL("SELECT originator_version, topic, state FROM {schema}.{table} WHERE originator_id = %s"
@@ -143,7 +144,7 @@ class PostgresLedgerRecorder(_SealMixin, PostgresApplicationRecorder):
                 for version, topic, state in cursor.fetchall()]
 
     def _keys_in(self, cursor: Any, keys: Sequence[str]) -> dict[str, tuple[str, UUID, int]]:
-        # The append's cursor has tuple rows (`_open_append`).
+        # Tuple rows: the append's cursor has them (`_open_append`), and `lookup_keys` asks for them.
         cursor.execute(self._sql("SELECT key, digest, originator_id, originator_version FROM {p}ledger_keys"
                                  " WHERE key = ANY(%s)"), (list(keys),))
         return {key: (digest, originator_id, version) for key, digest, originator_id, version in cursor.fetchall()}
