@@ -8,7 +8,7 @@ included, so a question about the past sees the registry as it was then.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +24,7 @@ from .eventlog import EventLog
 from .projections import Projections
 from .rules import RULEBOOK, Violation, judge, scoring, visible
 from .rules.engine import judge_agencies, judge_grouped, judgement_for, sort_violations
+from .rules.violation import Judgement
 from .stream_guard import StreamGuard
 
 
@@ -79,22 +80,48 @@ class Reader:
         judgement = judgement_for(list(self._projections.facts(as_of=end, non_case_only=True)), end)
         if refold:
             cases += scoring.scored_cases(self._projections.facts(as_of=end, cases=sorted(refold)), judgement, end)
+        counted: list[tuple[str, str | None, str, int]] = []
         if violations is None:
-            violations = self.violations(as_of=end, known_at=None, include_dismissed=False)
-        return scoring.scorecard(cases, violations, judgement, start, end, by_official=by_official)
+            violations, counted = self._scorecard_violations(end, start)
+        return scoring.scorecard(cases, violations, judgement, start, end, by_official=by_official, counted=counted)
+
+    def _scorecard_violations(self, today: date, start: date) -> tuple[list[Violation], list[tuple[str, str | None,
+                                                                                                  str, int]]]:
+        """What a scorecard of [start, today] counts of today's violations: the stored closed ones
+        dated in the period already counted by the database, by (agency, official, rule) — reading
+        each of them was a third of a scorecard at 1M events — and every other one as
+        `violations()` gives it (judged now, or stored open and late by today)."""
+        found, paused, judgement = self._judged_now(today)
+        found.extend(self._stored(self._projections.open_and_closed_violations(open_only=True), paused, judgement,
+                                  today))
+        counted = self._projections.closed_violation_counts(start, today, sorted(paused))
+        return list(visible(found)), counted
 
     def _current_violations(self, today: date) -> list[Violation]:
+        found, paused, judgement = self._judged_now(today)
+        found.extend(self._stored(self._projections.open_and_closed_violations(), paused, judgement, today))
+        return sort_violations(found)
+
+    def _judged_now(self, today: date) -> tuple[list[Violation], set[str], Judgement]:
+        """The violations judged from the facts today: the agencies' (work programmes), and those of
+        the cases whose supplement pause is open (also returned). Such a case is judged with its due
+        date moving day by day (the pause counts up to today), and who answers for it can change
+        with that date: judged now, from its facts, rather than read from rows stored on another day."""
         others = list(self._projections.facts(non_case_only=True))
         judgement = judgement_for(others, today)
         found = judge_agencies(others, judgement)
-        # A case with an open pause is judged with its due date moving day by day (the pause counts
-        # up to today), and who answers for it can change with that date: judge those cases now,
-        # from their facts, rather than read rows stored on another day.
         paused = set(self._projections.paused_cases())
         if paused:
             records = sorted([*others, *self._projections.facts(cases=sorted(paused))], key=lambda r: r.position)
             found.extend(v for v in judge(records, today) if v.case in paused)
-        for violation in self._projections.open_and_closed_violations():
+        return found, paused, judgement
+
+    @staticmethod
+    def _stored(violations: Iterable[Violation], paused: set[str], judgement: Judgement,
+                today: date) -> Iterator[Violation]:
+        """The stored case violations as of today: a paused case's left out (judged now instead), an
+        open one only once late by today, with its days counted to today."""
+        for violation in violations:
             if violation.case in paused:
                 continue
             if violation.status == "open":
@@ -103,8 +130,7 @@ class Reader:
                 if days < 1:
                     continue
                 violation = replace(violation, days_late=days if RULEBOOK[violation.rule].measures_lateness else None)
-            found.append(violation)
-        return sort_violations(found)
+            yield violation
 
     def current_registry(self) -> RegistryState:
         """The registry as it stands (every registry event): the state every append validates

@@ -32,7 +32,9 @@ from .tables import case_files, consultation_files, facts
 def stored_scores(session: Session, end: date) -> tuple[list[ScoredCase], set[str]] | None:
     """The stored cases as the scorecard counts them as of `end`, and the cases to fold instead;
     None if the registry has an event claimed after `end`."""
-    later = set(session.execute(select(facts.c.case_ref).where(facts.c.at_date > end).distinct()).scalars())
+    # No DISTINCT: with it SQLite scans the whole case_ref index (2 s at 1M events) instead of
+    # the few facts past `end` through the at_date index.
+    later = set(session.execute(select(facts.c.case_ref).where(facts.c.at_date > end)).scalars())
     if None in later:
         return None
     # Only the columns counted, unpacked by position (a SQLAlchemy row's attributes cost more than

@@ -4,11 +4,12 @@ stored view, every row (a mixin of `Projections`, which owns the view and keeps 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 
 from ..domain.records import EventRecord
 from ..domain.schema import AGENCY_YEAR_TYPES, REGISTRY_TYPES
@@ -121,10 +122,38 @@ class StoredReads:
         with self.view.transaction(commit=False) as session:
             return len(session.execute(select(case_files.c.case_ref)).all())
 
-    def open_and_closed_violations(self) -> list[Violation]:
-        """Every stored case violation; open ones still carry the date after which they are late."""
+    def open_and_closed_violations(self, *, open_only: bool = False) -> list[Violation]:
+        """Every stored case violation (`open_only`: the open ones); open ones still carry the date
+        after which they are late."""
+        query = select(violation_rows)
+        if open_only:
+            query = query.where(violation_rows.c.status == "open")
         with self.view.transaction(commit=False) as session:
-            return [violation_from_row(row) for row in session.execute(select(violation_rows))]
+            return [violation_from_row(row) for row in session.execute(query)]
+
+    def closed_violation_counts(self, start: date, end: date, leave_out: list[str]) -> list[tuple[str, str | None,
+                                                                                                 str, int]]:
+        """(agency, official, rule, how many) of the stored violations that are not open, not
+        dismissed, of no case in `leave_out`, and dated in [start, end] (by due date, else by the
+        act's date): exactly those `open_and_closed_violations` gives that a scorecard of the
+        period counts without judging them again (`rules.scoring`)."""
+        v = violation_rows.c
+        query = (select(v.agency, v.official, v.rule, func.count())
+                 .where(or_(v.status.is_(None), v.status != "open"),
+                        or_(v.finding.is_(None), v.finding != "dismissed"),
+                        func.coalesce(v.due, v.act_on).between(start, end))
+                 .group_by(v.agency, v.official, v.rule))
+        counts: dict[tuple[str, str | None, str], int] = defaultdict(int)
+        with self.view.transaction(commit=False) as session:
+            for agency, official, rule, count in session.execute(query):
+                counts[(agency, official, rule)] += count
+            # The cases left out are taken back out 500 at a time (any number of them, in bounds
+            # every database accepts).
+            for first in range(0, len(leave_out), 500):
+                for agency, official, rule, count in session.execute(
+                        query.where(v.case_ref.in_(leave_out[first : first + 500]))):
+                    counts[(agency, official, rule)] -= count
+        return [(*key, count) for key, count in counts.items() if count]
 
     def table_rows(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every read-model row, in a stable order (to compare a rebuild with incremental updates)."""

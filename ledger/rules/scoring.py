@@ -167,8 +167,11 @@ def scorecard(
     end: date,
     *,
     by_official: bool = False,
+    counted: Iterable[tuple[str, str | None, str, int]] = (),
 ) -> list[dict[str, Any]]:
-    """One row per agency (or agency and official) with a case or consultation in [start, end]."""
+    """One row per agency (or agency and official) with a case or consultation in [start, end].
+    `counted`: violations dated in the period already counted, (agency, official, rule, how many),
+    besides `violations`."""
     row = _Rows(j, end, by_official)
     for case in cases:
         resolved = case.resolved_on
@@ -176,6 +179,8 @@ def scorecard(
             _count_case(row, case, j, end)
         _count_consultations(row, case, j, start, end)
     counts = _violation_counts(violations, j, start, end, by_official)
+    for agency, official, rule, many in counted:
+        counts[(j.successor_on(agency, end), official if by_official else None)][rule] += many
     return [_entry(key, row.rows[key], counts, by_official) for key in sorted(row.rows, key=_order)]
 
 

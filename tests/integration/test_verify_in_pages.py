@@ -11,9 +11,10 @@ from sqlalchemy import text
 
 from ledger import Ledger
 from ledger import verification
+from tests.builders import lines, opened
 from tests.conftest import FakeClock
 from tests.integration.test_hostile_leaves_rows import WORKED, leaf_sql
-from tests.integration.test_integrity import raw_sql
+from tests.integration.test_integrity import drop_checkpoint_triggers, raw_sql
 
 
 @pytest.fixture
@@ -80,3 +81,30 @@ def test_a_leaf_of_the_wrong_size_is_refused() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         leaves.append(2, b"\x01" * 31)
     assert list(leaves) == [(1, b"\x01" * 32)] and len(leaves) == 1
+
+
+@pytest.mark.parametrize("position", [2, 3, 4])
+def test_two_leaf_rows_whose_digits_run_together_into_the_right_ones_are_found(paged: Ledger, position: int) -> None:
+    # A page is first compared whole, its hashes' digits joined: two rows altered so that the joined
+    # digits stay the same (one two digits short, the next two long) must still be found, on a
+    # page's edge (3 and 4, pages of three) or inside one.
+    with leaf_sql(paged) as (sql, table):
+        first, second = (paged.log.recorder.stored_leaves_at([p])[0][2] for p in (position, position + 1))
+        sql(f"UPDATE {table} SET leaf_hash = %s WHERE position = %s", first[:-2], position)
+        sql(f"UPDATE {table} SET leaf_hash = %s WHERE position = %s", first[-2:] + second, position + 1)
+    result = paged.verify()
+    assert not result.ok and result.first.position == position and "differ from those sealed" in result.first.what
+
+
+def test_checkpoints_at_many_sizes_are_each_checked_and_a_wrong_one_named(paged: Ledger) -> None:
+    # One checkpoint per append: every size is checked against the leaves up to it.
+    for n in range(3):
+        assert paged.import_lines(lines(opened(case=f"HCM-2024-{n:04d}", at="2024-09-02T09:00:00+07:00"))).refused == []
+    result = paged.verify()
+    assert result.ok and result.signed == result.events == len(WORKED) + 3 and result.checkpoints == 4
+    with paged.engine.begin() as connection:  # the last checkpoint but one now names another root
+        drop_checkpoint_triggers(connection, paged)
+        connection.execute(text("UPDATE checkpoints SET root = :root WHERE size = :size"),
+                           {"root": "00" * 32, "size": len(WORKED) + 2})
+    result = paged.verify()
+    assert not result.ok and result.signed == len(WORKED) + 3
