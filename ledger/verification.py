@@ -348,20 +348,20 @@ def _check_consumption(subject: Subject, leaves: Leaves, result: Verification) -
     with subject.projections.view.transaction(commit=False) as session:
         rows = session.execute(query).scalars()
         try:
-            parting = _first_parting(iter(lambda: rows.fetchmany(SEALED_PAGE), []), positions[:consumed])
+            parting = _first_parting(iter(lambda: list(rows.fetchmany(SEALED_PAGE)), []), positions[:consumed])
         finally:
             rows.close()  # a server-side cursor on PostgreSQL, perhaps read only in part
     if parting is not None:
         result.problems.append(Problem(parting, "the read models' facts do not match the log up to their position"))
 
 
-def _first_parting(stored: Iterable[list[int]], expected: Sequence[int]) -> int | None:
+def _first_parting(stored: Iterable[Sequence[int]], expected: Sequence[int]) -> int | None:
     """Two ascending sequences compared in step, the first a page at a time: None if equal, else
     the smallest position that one has and the other has not (where they first part). A page
     equal to its part of `expected` is passed over at once; any other is walked item by item."""
     done = 0
     for page in stored:
-        if page == list(expected[done : done + len(page)]):
+        if list(page) == list(expected[done : done + len(page)]):
             done += len(page)
             continue
         for index, fact in enumerate(page, start=done):
