@@ -20,7 +20,7 @@ from contextlib import closing
 from itertools import takewhile, zip_longest
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Date, Table, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..calendar import WorkingCalendar
@@ -31,16 +31,39 @@ from ..rules.violation import Judgement
 from .rows import case_rows, fact_values, record_from_row
 from .runner import CHUNK, Projections
 from .stored import READ_BATCH
-from .tables import CASE_TABLES, facts
+from .tables import CASE_TABLES, VIEW_TABLES, facts
 
 
 def read_model_problems(log: EventLog, projections: Projections) -> list[str]:
     """What differs between the read models and the events they claim to have taken in."""
     tracked = projections.position()
     with projections.view.transaction(commit=False) as session:
+        if odd := _dates_not_as_written(session):
+            return odd  # before reading rows whose dates may not even parse
         if not _facts_are_the_log(session, log, tracked):
             return ["the facts table differs from the events (rows changed?)"]
         return _case_rows_problems(session)
+
+
+def _dates_not_as_written(session: Session) -> list[str]:
+    """SQLite keeps a date as text, and the read models' queries compare that text (an as-of
+    filter, a scorecard's period counted by the database). A date spelt otherwise than the ledger
+    writes it (YYYY-MM-DD) — a week date such as 2026-W50-1, a number — may read back as the same
+    date, so comparing rows would find nothing, while those queries sort it elsewhere: each such
+    column is named. PostgreSQL's date columns have one spelling."""
+    if session.get_bind().dialect.name != "sqlite":
+        return []
+    problems: list[str] = []
+    for table in VIEW_TABLES:  # one pass over each table, counting every date column's odd values
+        columns = [column for column in table.columns if isinstance(column.type, Date)]
+        counts = session.execute(select(*(
+            func.coalesce(func.sum(case((and_(column.is_not(None), or_(
+                func.typeof(column) != "text", func.date(column).is_distinct_from(column))), 1), else_=0)), 0)
+            for column in columns))).one() if columns else ()
+        problems.extend(f"the {table.name} table's {column.name} column holds {odd} date(s) not written as the"
+                        " ledger writes them (YYYY-MM-DD): changed outside the ledger"
+                        for column, odd in zip(columns, counts, strict=True) if odd)
+    return problems
 
 
 def _facts_are_the_log(session: Session, log: EventLog, tracked: int) -> bool:
