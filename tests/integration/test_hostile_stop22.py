@@ -37,6 +37,7 @@ from tests.builders import event, lead, lines, opened, registry_lines, request
 from tests.conftest import FakeClock
 from tests.integration.test_hostile_leaves_rows import WORKED, leaf_sql
 from tests.integration.test_integrity import drop_checkpoint_triggers
+from tests.integration.test_verify_in_pages import worked_in_pages
 
 # --- the old code (3d192a6), the oracle ----------------------------------------------------------
 
@@ -421,10 +422,7 @@ def test_rows_as_multisets_differ_exactly_when_the_sorted_lists_differ() -> None
 
 @pytest.fixture
 def paged2(store_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
-    monkeypatch.setattr(verification, "SEALED_PAGE", 2)
-    with Ledger(store_url, clock=clock) as ledger:
-        assert ledger.import_lines(WORKED).refused == []
-        yield ledger
+    yield from worked_in_pages(store_url, clock, monkeypatch, page=2)
 
 
 @pytest.mark.parametrize("position", [1, 2, 3, len(WORKED)])
@@ -561,6 +559,15 @@ def test_closed_violations_altered_in_every_counted_column_are_counted_as_before
         assert_as_before(demo_store, begin)
 
 
+def answered_late(case: str) -> list[dict[str, Any]]:
+    """A case opened, led and consulted in September 2024, the consultation answered by STNMT late
+    (in November): a closed LATE_RESPONSE violation of STNMT."""
+    return [opened(case=case, at="2024-09-02T09:00:00+07:00"), lead(case=case, at="2024-09-02T10:00:00+07:00"),
+            request(case=case, at="2024-09-03T10:00:00+07:00"),
+            event("ConsultationAnswered", case=case, consultation="C1", position="agree", reasoning="Muộn.",
+                  by="stnmt.ltb", at="2024-11-20T10:00:00+07:00")]
+
+
 def test_a_merged_agencys_closed_violations_go_to_its_successor_as_before(store_url: str) -> None:
     clock = FakeClock(datetime(2024, 12, 2, 3, 0, tzinfo=UTC))
     with Ledger(store_url, clock=clock) as ledger:
@@ -568,12 +575,7 @@ def test_a_merged_agencys_closed_violations_go_to_its_successor_as_before(store_
         # Consultations answered late (closed LATE_RESPONSE violations of STNMT), then STNMT merged into SXD.
         objs = [*registry_lines()]
         for n in range(3):
-            case = f"HCM-{n}"
-            objs += [opened(case=case, at="2024-09-02T09:00:00+07:00"),
-                     lead(case=case, at="2024-09-02T10:00:00+07:00"),
-                     request(case=case, at="2024-09-03T10:00:00+07:00"),
-                     event("ConsultationAnswered", case=case, consultation="C1", position="agree",
-                           reasoning="Muộn.", by="stnmt.ltb", at="2024-11-20T10:00:00+07:00")]
+            objs += answered_late(f"HCM-{n}")
         objs.append({"type": "AgencyMerged", "agency": "STNMT", "into": "SXD", "at": "2024-11-25T08:00:00+07:00"})
         report = add(lines(*objs))
         assert not report.refused, report.refused
@@ -589,13 +591,8 @@ def test_more_than_500_paused_cases_are_all_taken_back_out_of_the_databases_coun
         objs = [*registry_lines()]
         for n in range(520):
             case = f"HCM-{n:04d}"
-            objs += [opened(case=case, at="2024-09-02T09:00:00+07:00"),
-                     lead(case=case, at="2024-09-02T10:00:00+07:00"),
-                     request(case=case, at="2024-09-03T10:00:00+07:00"),
-                     event("ConsultationAnswered", case=case, consultation="C1", position="agree",
-                           reasoning="Muộn.", by="stnmt.ltb", at="2024-11-20T10:00:00+07:00"),
-                     event("SupplementRequested", case=case, reason="Bổ sung hồ sơ", by="sxd.nva",
-                           at="2024-11-22T09:00:00+07:00")]
+            objs += [*answered_late(case), event("SupplementRequested", case=case, reason="Bổ sung hồ sơ",
+                                                 by="sxd.nva", at="2024-11-22T09:00:00+07:00")]
         objs += [opened(case="HCM-LAST", at="2024-09-02T09:00:00+07:00"),
                  lead(case="HCM-LAST", at="2024-09-02T10:00:00+07:00"),
                  request(case="HCM-LAST", at="2024-09-03T10:00:00+07:00"),

@@ -17,12 +17,18 @@ from tests.integration.test_hostile_leaves_rows import WORKED, leaf_sql
 from tests.integration.test_integrity import drop_checkpoint_triggers, raw_sql
 
 
-@pytest.fixture
-def paged(store_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
-    monkeypatch.setattr(verification, "SEALED_PAGE", 3)
+def worked_in_pages(store_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, *,
+                    page: int) -> Iterator[Ledger]:
+    """The worked example in a new store, verify reading it `page` rows at a time."""
+    monkeypatch.setattr(verification, "SEALED_PAGE", page)
     with Ledger(store_url, clock=clock) as ledger:
         assert ledger.import_lines(WORKED).refused == []
         yield ledger
+
+
+@pytest.fixture
+def paged(store_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
+    yield from worked_in_pages(store_url, clock, monkeypatch, page=3)
 
 
 def test_an_intact_ledger_verifies_page_by_page(paged: Ledger) -> None:
